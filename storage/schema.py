@@ -1,0 +1,152 @@
+"""The database schema and its migrations, keyed on PRAGMA user_version.
+
+MIGRATIONS[n] takes a database at version n to n + 1. Each runs inside one
+BEGIN IMMEDIATE transaction (see storage/db.py). Times are integer Unix seconds, UTC.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+# The FTS index follows the articles table through these triggers. The update trigger
+# names its columns so that marking an article read or starred never touches the index.
+FTS_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts(rowid, title, author, text)
+  VALUES (new.id, new.title, new.author, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, author, text)
+  VALUES ('delete', old.id, old.title, old.author, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, author, text ON articles
+BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, author, text)
+  VALUES ('delete', old.id, old.title, old.author, old.text);
+  INSERT INTO articles_fts(rowid, title, author, text)
+  VALUES (new.id, new.title, new.author, new.text);
+END;
+"""
+
+SCHEMA_V1 = """
+CREATE TABLE feeds (
+  id             INTEGER PRIMARY KEY,
+  url            TEXT NOT NULL UNIQUE,
+  config_url     TEXT,               -- the URL as written in the config, kept after redirects
+  title          TEXT,
+  site_url       TEXT,
+  etag           TEXT,               -- validators exactly as received
+  last_modified  TEXT,
+  body_hash      TEXT,               -- hash of the last 200 body, to skip re-parsing
+  state          TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'gone')),
+  interval_s     INTEGER,            -- NULL: the [poll] interval
+  next_poll_at   INTEGER,            -- NULL: due now
+  last_polled_at INTEGER,
+  last_ok_at     INTEGER,
+  last_status    INTEGER,
+  last_error     TEXT,
+  warning        TEXT,               -- the parser's note on a broken but readable feed
+  error_count    INTEGER NOT NULL DEFAULT 0,
+  added_at       INTEGER NOT NULL
+);
+CREATE INDEX feeds_due ON feeds(next_poll_at) WHERE state = 'active';
+
+CREATE TABLE articles (
+  id           INTEGER PRIMARY KEY,
+  feed_id      INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+  guid         TEXT NOT NULL,
+  url          TEXT,
+  title        TEXT NOT NULL DEFAULT '',
+  author       TEXT NOT NULL DEFAULT '',
+  published    INTEGER NOT NULL,     -- UTC; first_seen when the feed gave none
+  updated      INTEGER,
+  summary      TEXT NOT NULL DEFAULT '',
+  text         TEXT NOT NULL DEFAULT '',  -- plain text, for search and lists
+  html         TEXT NOT NULL DEFAULT '',  -- the feed's content, for the reader
+  markdown     TEXT,                      -- the reader's rendering of html, made on first open
+  content_hash TEXT NOT NULL,
+  hash_changes INTEGER NOT NULL DEFAULT 0,
+  first_seen   INTEGER NOT NULL,
+  read         INTEGER NOT NULL DEFAULT 0,
+  starred      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (feed_id, guid)
+);
+CREATE INDEX articles_recent ON articles(published DESC, id DESC);
+CREATE INDEX articles_feed_recent ON articles(feed_id, published DESC, id DESC);
+CREATE INDEX articles_unread ON articles(published DESC, id DESC) WHERE read = 0;
+CREATE INDEX articles_starred ON articles(published DESC, id DESC) WHERE starred = 1;
+
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, author, text,
+  content = 'articles', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+
+CREATE TABLE topics (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  query       TEXT NOT NULL,
+  query_hash  TEXT NOT NULL,          -- when it differs from the config's, re-match once
+  position    INTEGER NOT NULL DEFAULT 0
+);
+
+-- Topic membership, materialised at ingest. published and read are copied here so a
+-- topic's pages and unread count are answered from this table's indexes alone.
+CREATE TABLE article_topics (
+  topic_id   INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  published  INTEGER NOT NULL,
+  read       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (topic_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_topics_recent ON article_topics(topic_id, published DESC, article_id DESC);
+CREATE INDEX article_topics_unread ON article_topics(topic_id, read);
+CREATE INDEX article_topics_article ON article_topics(article_id);
+
+CREATE TABLE polls (
+  id          INTEGER PRIMARY KEY,
+  feed_id     INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+  started     INTEGER NOT NULL,
+  status      INTEGER,
+  duration_ms INTEGER NOT NULL,
+  new         INTEGER NOT NULL DEFAULT 0,
+  updated     INTEGER NOT NULL DEFAULT 0,
+  error       TEXT
+);
+CREATE INDEX polls_feed ON polls(feed_id, started DESC);
+
+-- Keep the copied read flag in step with the article's.
+CREATE TRIGGER article_topics_read AFTER UPDATE OF read ON articles BEGIN
+  UPDATE article_topics SET read = new.read WHERE article_id = new.id;
+END;
+"""
+
+
+def _to_v1(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V1 + FTS_TRIGGERS):
+        conn.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would COMMIT our transaction)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: _to_v1,
+}
+SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -1,0 +1,364 @@
+"""Articles and feeds in the database: upserts, read and starred state, pages of articles.
+
+The poller writes through `ingest`; the dashboard and the command line read pages and
+counts and flip read/starred flags. Every method turns sqlite3 errors into the domain
+errors of storage/db.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from storage import db
+from storage.config import FeedConfig
+
+HASH_CHANGE_LIMIT = 24  # a feed that rewrites an entry on every fetch stops costing index work
+
+
+class EntryLike(Protocol):
+    """What the store needs of a parsed entry (storage.parse.Entry)."""
+
+    guid: str
+    url: str | None
+    title: str
+    author: str
+    published: int | None
+    updated: int | None
+    summary: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: int
+    url: str
+    config_url: str | None
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    state: str
+    interval_s: int | None
+    next_poll_at: int | None
+    last_polled_at: int | None
+    last_ok_at: int | None
+    last_status: int | None
+    last_error: str | None
+    warning: str | None
+    error_count: int
+    added_at: int
+
+    @property
+    def name(self) -> str:
+        return self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """What a list row needs; no article body."""
+
+    id: int
+    feed_id: int
+    feed: str
+    title: str
+    url: str | None
+    author: str
+    published: int
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: int
+    feed_id: int
+    feed: str
+    guid: str
+    url: str | None
+    title: str
+    author: str
+    published: int
+    updated: int | None
+    summary: str
+    text: str
+    html: str
+    markdown: str | None
+    first_seen: int
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    new_ids: tuple[int, ...]
+    updated_ids: tuple[int, ...]
+
+
+UPSERT = """
+INSERT INTO articles (feed_id, guid, url, title, author, published, updated, summary, text,
+                      html, content_hash, first_seen)
+VALUES (:feed_id, :guid, :url, :title, :author, coalesce(:published, :now), :updated, :summary,
+        :text, :html, :hash, :now)
+ON CONFLICT (feed_id, guid) DO UPDATE SET
+  url = excluded.url, title = excluded.title, author = excluded.author,
+  published = coalesce(:published, articles.published), updated = excluded.updated,
+  summary = excluded.summary, text = excluded.text, html = excluded.html, markdown = NULL,
+  content_hash = excluded.content_hash, hash_changes = articles.hash_changes + 1
+WHERE articles.content_hash IS NOT excluded.content_hash
+  AND articles.hash_changes < :limit
+RETURNING id, hash_changes
+"""
+
+
+def content_hash(entry: EntryLike) -> str:
+    """Hash of what a reader sees; volatile dates are left out on purpose."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (entry.title, entry.author, entry.url or "", entry.html or entry.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def upsert_entries(
+    conn: sqlite3.Connection, feed_id: int, entries: Iterable[EntryLike], now: int
+) -> IngestResult:
+    """Insert new entries, update changed ones in place; unchanged ones cost no writes.
+
+    Call inside a write transaction.
+    """
+    new: list[int] = []
+    updated: list[int] = []
+    seen: set[str] = set()
+    params = {"feed_id": feed_id, "now": now, "limit": HASH_CHANGE_LIMIT}
+    for entry in entries:
+        if entry.guid in seen:  # duplicate guid within one feed: the first one wins
+            continue
+        seen.add(entry.guid)
+        params.update(
+            guid=entry.guid,
+            url=entry.url,
+            title=entry.title,
+            author=entry.author,
+            published=entry.published,
+            updated=entry.updated,
+            summary=entry.summary,
+            text=entry.text,
+            html=entry.html,
+            hash=content_hash(entry),
+        )
+        row = conn.execute(UPSERT, params).fetchone()
+        if row is not None:
+            (new if row[1] == 0 else updated).append(row[0])
+    return IngestResult(tuple(new), tuple(updated))
+
+
+_FEED_COLUMNS = ", ".join(Feed.__slots__)  # type: ignore[attr-defined]
+_ROW_SELECT = """
+SELECT a.id, a.feed_id, coalesce(f.title, f.url) AS feed, a.title, a.url, a.author,
+       a.published, a.read, a.starred
+FROM articles a JOIN feeds f ON f.id = a.feed_id
+"""
+
+
+class Store:
+    """A handle on one database file. Not shared between threads: open one per thread."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.conn = db.connect(self.path, readonly=readonly)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _errors(self) -> AbstractContextManager[None]:
+        return db.errors_as_storage(self.path)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return db.write_transaction(self.conn)
+
+    # -- feeds -------------------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[FeedConfig], now: int | None = None) -> None:
+        """Make the feeds table match the config: add new feeds, carry titles, intervals
+        and enabled flags. Feeds no longer in the config are paused, their articles kept."""
+        now = int(time.time()) if now is None else now
+        with self._errors(), self.transaction() as conn:
+            known = {
+                row["config_url"] or row["url"]: row
+                for row in conn.execute("SELECT id, url, config_url, state FROM feeds")
+            }
+            wanted: set[int] = set()
+            for feed in feeds:
+                row = known.get(feed.url)
+                if row is None:
+                    by_url = conn.execute(
+                        "SELECT id, url, config_url, state FROM feeds WHERE url = ?", (feed.url,)
+                    ).fetchone()
+                    row = by_url
+                if row is None:
+                    cur = conn.execute(
+                        "INSERT INTO feeds (url, config_url, title, interval_s, state, added_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            feed.url,
+                            feed.url,
+                            feed.title,
+                            feed.interval,
+                            "active" if feed.enabled else "paused",
+                            now,
+                        ),
+                    )
+                    wanted.add(int(cur.lastrowid or 0))
+                    continue
+                wanted.add(row["id"])
+                state = row["state"]
+                if not feed.enabled:
+                    state = "paused"
+                elif state == "paused":
+                    state = "active"
+                conn.execute(
+                    "UPDATE feeds SET title = coalesce(?, title), interval_s = ?, state = ?,"
+                    " config_url = ? WHERE id = ?",
+                    (feed.title, feed.interval, state, feed.url, row["id"]),
+                )
+            for row in known.values():
+                if row["id"] not in wanted and row["state"] == "active":
+                    conn.execute("UPDATE feeds SET state = 'paused' WHERE id = ?", (row["id"],))
+
+    def feeds(self) -> list[Feed]:
+        with self._errors():
+            rows = self.conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds ORDER BY id").fetchall()
+        return [Feed(*row) for row in rows]
+
+    def feed(self, feed_id: int) -> Feed:
+        with self._errors():
+            row = self.conn.execute(
+                f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)
+            ).fetchone()
+        if row is None:
+            raise db.NotFound(f"no feed with id {feed_id}")
+        return Feed(*row)
+
+    def set_feed_state(self, feed_id: int, state: str) -> None:
+        """Pause, resume or revive a feed; resuming makes it due now."""
+        if state not in ("active", "paused", "gone"):
+            raise ValueError(state)
+        with self._errors(), self.transaction() as conn:
+            conn.execute(
+                "UPDATE feeds SET state = ?,"
+                " next_poll_at = CASE WHEN ? = 'active' THEN NULL ELSE next_poll_at END,"
+                " error_count = CASE WHEN ? = 'active' THEN 0 ELSE error_count END"
+                " WHERE id = ?",
+                (state, state, state, feed_id),
+            )
+
+    def article_counts_by_feed(self) -> dict[int, int]:
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT feed_id, count(*) FROM articles GROUP BY feed_id"
+            ).fetchall()
+        return {feed_id: n for feed_id, n in rows}
+
+    # -- articles ------------------------------------------------------------------------
+
+    def ingest(
+        self, feed_id: int, entries: Iterable[EntryLike], now: int | None = None
+    ) -> IngestResult:
+        """Store one feed's entries in one transaction (topic membership included)."""
+        now = int(time.time()) if now is None else now
+        entries = list(entries)
+        with self._errors(), self.transaction() as conn:
+            result = upsert_entries(conn, feed_id, entries, now)
+            after_ingest(conn, result)
+        return result
+
+    def article(self, article_id: int) -> Article:
+        with self._errors():
+            row = self.conn.execute(
+                "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.guid, a.url, a.title,"
+                " a.author, a.published, a.updated, a.summary, a.text, a.html, a.markdown,"
+                " a.first_seen, a.read, a.starred"
+                " FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+                (article_id,),
+            ).fetchone()
+        if row is None:
+            raise db.NotFound(f"no article with id {article_id}")
+        values = list(row)
+        values[-2:] = [bool(values[-2]), bool(values[-1])]
+        return Article(*values)
+
+    def save_markdown(self, article_id: int, markdown: str) -> None:
+        """Cache the reader's rendering (made on first open, cleared when the entry changes)."""
+        with self._errors(), self.transaction() as conn:
+            conn.execute("UPDATE articles SET markdown = ? WHERE id = ?", (markdown, article_id))
+
+    def set_read(self, article_ids: Sequence[int], read: bool = True) -> int:
+        """Mark articles read or unread; returns how many changed."""
+        return self._set_flag("read", article_ids, read)
+
+    def set_starred(self, article_ids: Sequence[int], starred: bool = True) -> int:
+        return self._set_flag("starred", article_ids, starred)
+
+    def _set_flag(self, column: str, article_ids: Sequence[int], value: bool) -> int:
+        changed = 0
+        with self._errors(), self.transaction() as conn:
+            for start in range(0, len(article_ids), 500):
+                chunk = list(article_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                cur = conn.execute(
+                    f"UPDATE articles SET {column} = ? WHERE id IN ({marks}) AND {column} != ?",
+                    [int(value), *chunk, int(value)],
+                )
+                changed += cur.rowcount
+        return changed
+
+    def recent(self, limit: int = 50, before: tuple[int, int] | None = None) -> list[ArticleRow]:
+        """Newest articles first; `before` is the (published, id) of the last row seen."""
+        sql = _ROW_SELECT
+        params: list[object] = []
+        if before is not None:
+            sql += " WHERE (a.published, a.id) < (?, ?)"
+            params += list(before)
+        sql += " ORDER BY a.published DESC, a.id DESC LIMIT ?"
+        params.append(limit)
+        with self._errors():
+            rows = self.conn.execute(sql, params).fetchall()
+        return [row_to_article_row(r) for r in rows]
+
+    def count_articles(self) -> int:
+        with self._errors():
+            return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def data_version(self) -> int:
+        with self._errors():
+            return db.data_version(self.conn)
+
+
+def row_to_article_row(row: sqlite3.Row | tuple) -> ArticleRow:
+    id_, feed_id, feed, title, url, author, published, read, starred = tuple(row)[:9]
+    return ArticleRow(id_, feed_id, feed, title, url, author, published, bool(read), bool(starred))
+
+
+def after_ingest(conn: sqlite3.Connection, result: IngestResult) -> None:
+    """Keep topic membership in step with new and changed articles (same transaction)."""
+    changed = [*result.new_ids, *result.updated_ids]
+    if not changed:
+        return
+    from storage.topics import assign_topics
+
+    assign_topics(conn, changed)

@@ -1,0 +1,1 @@
+"""newsdeck people side: the Textual dashboard and the command line."""
