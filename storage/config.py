@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from storage.defaults import DEFAULT_FEEDS, DEFAULT_TOPICS
+from storage.schedule import parse_duration
 
 ENV_CONFIG = "NEWSDECK_CONFIG"
 ENV_DB = "NEWSDECK_DB"
@@ -129,25 +130,6 @@ def parse_config(raw: bytes | str, path: Path) -> Config:
     return _Checker(text, path).config(data)
 
 
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: str) -> int:
-    """'90s', '15m', '1h', '1h30m', '2d' -> seconds."""
-    text = value.strip().lower()
-    pos, total = 0, 0
-    for match in _DURATION.finditer(text):
-        if text[pos : match.start()].strip():
-            break
-        total += int(match.group(1)) * _UNIT[match.group(2)]
-        pos = match.end()
-    else:
-        if pos and not text[pos:].strip() and total > 0:
-            return total
-    raise ValueError(f"bad duration {value!r} (use e.g. 90s, 15m, 1h, 1h30m, 2d)")
-
-
 class _Checker:
     """Walks the parsed TOML and builds dataclasses, with errors that point at a line."""
 
@@ -244,9 +226,11 @@ class _Checker:
             return value
         if isinstance(value, str):
             try:
-                return parse_duration(value)
+                seconds = parse_duration(value)
             except ValueError as exc:
                 raise self.fail(where, str(exc), key, nth) from None
+            if seconds > 0:
+                return seconds
         raise self.fail(where, f'must be a duration like "15m", not {value!r}', key, nth)
 
     def poll(self, data: dict[str, Any]) -> PollSettings:
