@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "show": ("tui.commands.show", "print one article as text"),
     "mark-read": ("tui.commands.mark_read", "mark articles read"),
     "config": ("tui.commands.config", "show where things live; write a starter config"),
+    "serve": ("tui.commands.serve", "serve the dashboard to a web browser (textual-serve)"),
 }
 
 
@@ -112,4 +113,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m tui.cli`, this file is __main__ and also importable as tui.cli;
+    # go through the imported module so there is one UsageError class, not two.
+    from tui.cli import main as _main
+
+    _main()
