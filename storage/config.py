@@ -297,6 +297,12 @@ class _Checker:
         query = self.value(data, "query", str, f"{where}.query", i).strip()
         if not query:
             raise self.fail(f"{where}.query", "must not be empty", "query", i)
+        from storage.query import QueryError, compile_query
+
+        try:
+            compile_query(query, for_topic=True)
+        except QueryError as exc:
+            raise self.fail(f"{where}.query", str(exc), "query", i) from None
         key = self.value(data, "key", str, f"{where}.key", i).strip() if "key" in data else None
         return TopicConfig(name=name, query=query, key=key or None)
 

@@ -11,10 +11,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # sqlite-utils costs ~0.15-0.4 s to import; only tests and tools need it
+    from sqlite_utils import Database
 
 APPLICATION_ID = 0x6E646B31  # "ndk1": refuse to open other programs' databases
 BUSY_TIMEOUT_S = 10.0
@@ -166,6 +168,8 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def as_database(conn: sqlite3.Connection) -> Database:
     """sqlite-utils' view of a connection, for introspection and tests."""
+    from sqlite_utils import Database
+
     return Database(conn)
 
 

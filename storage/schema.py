@@ -42,6 +42,7 @@ CREATE TABLE feeds (
   state          TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'gone')),
   interval_s     INTEGER,            -- NULL: the [poll] interval
   next_poll_at   INTEGER,            -- NULL: due now
+  retry_until    INTEGER,            -- a server's Retry-After: not even a forced poll before
   last_polled_at INTEGER,
   last_ok_at     INTEGER,
   last_status    INTEGER,
@@ -76,6 +77,7 @@ CREATE INDEX articles_recent ON articles(published DESC, id DESC);
 CREATE INDEX articles_feed_recent ON articles(feed_id, published DESC, id DESC);
 CREATE INDEX articles_unread ON articles(published DESC, id DESC) WHERE read = 0;
 CREATE INDEX articles_starred ON articles(published DESC, id DESC) WHERE starred = 1;
+CREATE INDEX articles_first_seen ON articles(first_seen);
 
 CREATE VIRTUAL TABLE articles_fts USING fts5(
   title, author, text,
@@ -89,7 +91,10 @@ CREATE TABLE topics (
   name        TEXT NOT NULL UNIQUE,
   query       TEXT NOT NULL,
   query_hash  TEXT NOT NULL,          -- when it differs from the config's, re-match once
-  position    INTEGER NOT NULL DEFAULT 0
+  position    INTEGER NOT NULL DEFAULT 0,
+  key         TEXT,                   -- the config's shortcut key for the pane
+  total       INTEGER NOT NULL DEFAULT 0,  -- counters kept by the article_topics triggers,
+  unread      INTEGER NOT NULL DEFAULT 0   -- so the topic list costs no scan at 1M articles
 );
 
 -- Topic membership, materialised at ingest. published and read are copied here so a
@@ -119,7 +124,21 @@ CREATE INDEX polls_feed ON polls(feed_id, started DESC);
 
 -- Keep the copied read flag in step with the article's.
 CREATE TRIGGER article_topics_read AFTER UPDATE OF read ON articles BEGIN
-  UPDATE article_topics SET read = new.read WHERE article_id = new.id;
+  UPDATE article_topics SET read = new.read WHERE article_id = new.id AND read != new.read;
+END;
+
+-- Keep topics.total and topics.unread in step with membership.
+CREATE TRIGGER article_topics_count_insert AFTER INSERT ON article_topics BEGIN
+  UPDATE topics SET total = total + 1, unread = unread + (new.read = 0)
+  WHERE id = new.topic_id;
+END;
+CREATE TRIGGER article_topics_count_delete AFTER DELETE ON article_topics BEGIN
+  UPDATE topics SET total = total - 1, unread = unread - (old.read = 0)
+  WHERE id = old.topic_id;
+END;
+CREATE TRIGGER article_topics_count_read AFTER UPDATE OF read ON article_topics BEGIN
+  UPDATE topics SET unread = unread + (new.read = 0) - (old.read = 0)
+  WHERE id = new.topic_id;
 END;
 """
 

@@ -14,10 +14,14 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storage import db
-from storage.config import FeedConfig
+from storage.config import FeedConfig, TopicConfig
+
+if TYPE_CHECKING:
+    from storage.highlight import Highlighted
+    from storage.listing import PageCache, SearchResult, TopicInfo, View
 
 HASH_CHANGE_LIMIT = 24  # a feed that rewrites an entry on every fetch stops costing index work
 
@@ -49,6 +53,7 @@ class Feed:
     state: str
     interval_s: int | None
     next_poll_at: int | None
+    retry_until: int | None
     last_polled_at: int | None
     last_ok_at: int | None
     last_status: int | None
@@ -347,6 +352,118 @@ class Store:
     def data_version(self) -> int:
         with self._errors():
             return db.data_version(self.conn)
+
+    # -- topics and lists (storage/topics.py, storage/listing.py) ------------------------
+
+    def sync_topics(self, topics: Sequence[TopicConfig]) -> list[int]:
+        """Make the topics table match the config (upsert by name, delete the rest);
+        a topic whose query changed is re-matched once. Returns the re-matched ids.
+        Raises storage.query.QueryError (naming the topic) for a bad query."""
+        from storage import topics as topic_store
+
+        topic_store.check_topics(topics)
+        with self._errors():
+            current = self.conn.execute(
+                "SELECT name, query_hash, key, position FROM topics ORDER BY position, id"
+            ).fetchall()
+            wanted = [
+                (t.name, topic_store.query_hash(t.query), t.key, i) for i, t in enumerate(topics)
+            ]
+            if [tuple(r) for r in current] == wanted:
+                self._sync_queries(topics)
+                return []
+            with self.transaction() as conn:
+                return topic_store.sync_topics(conn, topics)
+
+    def _sync_queries(self, topics: Sequence[TopicConfig]) -> None:
+        # Same hashes, maybe different spelling: keep the stored text as written.
+        stored = dict(self.conn.execute("SELECT name, query FROM topics").fetchall())
+        changed = [(t.query, t.name) for t in topics if stored.get(t.name) != t.query]
+        if changed:
+            with self.transaction() as conn:
+                conn.executemany("UPDATE topics SET query = ? WHERE name = ?", changed)
+
+    def topics(self, now: int | None = None) -> list[TopicInfo]:
+        """Every topic in config order with total, unread and new-in-24h counts."""
+        from storage import listing
+
+        with self._errors():
+            return listing.topics(self.conn, now)
+
+    def topic_daily_counts(
+        self, topic_id: int | None, days: int = 30, now: int | None = None
+    ) -> list[int]:
+        """Articles per UTC day (by publication date) for the last `days` days, oldest
+        first; topic_id None counts all articles."""
+        from storage import listing
+
+        with self._errors():
+            return listing.topic_daily_counts(self.conn, topic_id, days, now)
+
+    def count(self, view: View, now: int | None = None) -> int:
+        """How many articles a view holds. Raises QueryError for a bad query."""
+        from storage import listing
+
+        with self._errors():
+            return listing.count(self.conn, view, now)
+
+    def page(
+        self, view: View, offset: int = 0, limit: int = 50, now: int | None = None
+    ) -> list[ArticleRow]:
+        """Rows `offset` .. `offset + limit` of a view, in the view's order."""
+        from storage import listing
+
+        with self._errors():
+            return listing.page(self.conn, view, offset, limit, now, self._page_cache())
+
+    def view_terms(self, view: View) -> list[str]:
+        """The query's words (lower-case, prefixes ending in *) for highlighting;
+        storage.highlight.term_spans(text, terms) finds them in a title."""
+        from storage import listing
+
+        return listing.view_terms(view)
+
+    def highlights(
+        self, view: View, article_ids: Sequence[int]
+    ) -> dict[int, tuple[Highlighted, Highlighted]]:
+        """Per article id: (title, text snippet) with the exact FTS5 matches as spans."""
+        from storage import listing
+
+        with self._errors():
+            return listing.view_highlights(self.conn, view, list(article_ids))
+
+    def search(
+        self, view: View, offset: int = 0, limit: int = 50, now: int | None = None
+    ) -> list[SearchResult]:
+        """A page of a view with highlighted titles, snippets and topic names."""
+        from storage import listing
+
+        with self._errors():
+            return listing.search(self.conn, view, offset, limit, now, self._page_cache())
+
+    def article_topics(self, article_id: int) -> list[str]:
+        """Names of the topics an article belongs to, in config order."""
+        from storage import listing
+
+        with self._errors():
+            return list(listing.topic_names(self.conn, [article_id]).get(article_id, ()))
+
+    def _page_cache(self) -> PageCache:
+        # Created on first use: where the last page of a view ended, for deep scrolling.
+        cache = self.__dict__.get("_listing_page_cache")
+        if cache is None:
+            from storage.listing import PageCache
+
+            cache = self.__dict__["_listing_page_cache"] = PageCache()
+        return cache
+
+    def mark_view_read(self, view: View, read: bool = True, now: int | None = None) -> int:
+        """Mark every article of a view read (or unread); returns how many changed."""
+        from storage import listing
+
+        with self._errors():
+            ids = listing.view_ids(self.conn, view, now)
+        return self.set_read(ids, read)
 
 
 def row_to_article_row(row: sqlite3.Row | tuple) -> ArticleRow:

@@ -148,6 +148,10 @@ BAD = {
     ),
     "feed url without host": ('[[feeds]]\nurl = "https:///feed"\n', ["feeds[0].url", "no host"]),
     "feed without url": ('[[feeds]]\ntitle = "x"\n', [":1:", "feeds[0]", "missing key: url"]),
+    "bad topic query": (
+        '[[topics]]\nname = "x"\nquery = "(ukraine"\n',
+        [":3:", "topics[0].query", "column"],
+    ),
     "topic without query": ('[[topics]]\nname = "x"\n', ["topics[0]", "missing key: query"]),
     "feeds not a table array": ('feeds = "x"\n', [":1:", "feeds", "[[feeds]]"]),
     "keys not a string": ("[keys]\nquit = 3\n", [":2:", "keys.quit", "a string"]),

@@ -197,7 +197,7 @@ def test_any_config_round_trips_through_the_template() -> None:
             FeedConfig(url="file:///tmp/news.xml", enabled=False, interval=90),
         ),
         topics=(
-            TopicConfig(name="Café", query="title:aid* -russia is:unread", key="c"),
+            TopicConfig(name="Café", query="title:aid* -russia feed:kyiv", key="c"),
             TopicConfig(name="Long", query=" ".join(['"air defence" OR Patriot'] * 12)),
         ),
         keys=(("quit", "ctrl+q"), ("down", "j,down,ctrl+n")),
