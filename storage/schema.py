@@ -148,6 +148,75 @@ def _to_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 2: full text of articles' web pages (searchable), same-story grouping, adaptive
+# polling and topic alerts. The FTS index gains a full_text column, so it is rebuilt.
+FTS_TRIGGERS_V2 = """
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts(rowid, title, author, text, full_text)
+  VALUES (new.id, new.title, new.author, new.text, new.full_text);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, author, text, full_text)
+  VALUES ('delete', old.id, old.title, old.author, old.text, old.full_text);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, author, text, full_text ON articles
+BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, author, text, full_text)
+  VALUES ('delete', old.id, old.title, old.author, old.text, old.full_text);
+  INSERT INTO articles_fts(rowid, title, author, text, full_text)
+  VALUES (new.id, new.title, new.author, new.text, new.full_text);
+END;
+"""
+
+SCHEMA_V2 = """
+-- Full text: the article's own web page, fetched and extracted (feeds that carry only
+-- a summary). The feed's text stays in `text`; the page's is kept beside it.
+ALTER TABLE articles ADD COLUMN full_text TEXT;          -- plain text, indexed for search
+ALTER TABLE articles ADD COLUMN full_markdown TEXT;      -- for the reader
+ALTER TABLE articles ADD COLUMN full_text_at INTEGER;    -- when it was fetched
+ALTER TABLE articles ADD COLUMN full_text_error TEXT;    -- why extraction failed, in words
+ALTER TABLE feeds ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0;  -- fetch pages at ingest
+
+-- Same story, many outlets: articles of one story share the id of its first article.
+ALTER TABLE articles ADD COLUMN story_id INTEGER;
+ALTER TABLE articles ADD COLUMN fingerprint INTEGER;     -- 64-bit SimHash of title and lead
+CREATE INDEX articles_story ON articles(story_id);
+
+-- Adaptive polling: the interval actually used, derived from how often the feed posts.
+ALTER TABLE feeds ADD COLUMN effective_interval_s INTEGER;
+
+-- Alerts: one row per batched alert a topic sent (or failed to send) after a poll.
+ALTER TABLE topics ADD COLUMN alerted_up_to INTEGER NOT NULL DEFAULT 0;  -- last article id alerted
+CREATE TABLE alerts (
+  id        INTEGER PRIMARY KEY,
+  topic_id  INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+  sent_at   INTEGER NOT NULL,
+  target    TEXT NOT NULL,           -- the command or URL
+  articles  INTEGER NOT NULL,
+  ok        INTEGER NOT NULL,
+  error     TEXT
+);
+CREATE INDEX alerts_topic ON alerts(topic_id, sent_at DESC);
+
+DROP TRIGGER articles_fts_insert;
+DROP TRIGGER articles_fts_delete;
+DROP TRIGGER articles_fts_update;
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, author, text, full_text,
+  content = 'articles', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+"""
+
+
+def _to_v2(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V2 + FTS_TRIGGERS_V2):
+        conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements (executescript would COMMIT our transaction)."""
     out: list[str] = []
@@ -167,5 +236,6 @@ def _statements(script: str) -> list[str]:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _to_v1,
+    1: _to_v2,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1
