@@ -1,0 +1,288 @@
+"""The Textual dashboard: the app, its background jobs and its safety nets.
+
+NewsdeckApp(config, db_path) is all a caller needs; `now` (a clock) and `watch_interval`
+are there for tests. The app runs three kinds of background work, all thread workers:
+the poller (on `r` and every [poll] interval), a data_version check every couple of
+seconds that notices writes from other processes (re-armed only after it finishes),
+and the screens' own reads and writes. A lost terminal (SIGHUP, or stdin no longer a
+TTY) ends the app cleanly instead of spinning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from storage.config import Config
+from storage.store import Store
+from tui import keys
+from tui.data import ThreadStores
+from tui.messages import ConfigChanged, DataChanged, PollFinished, PollProgress
+from tui.screens.main import MainScreen
+from tui.widgets.status import StatusHeader
+
+WATCH_INTERVAL_S = 2.0
+TTY_CHECK_S = 1.0
+THEMES = ("textual-dark", "textual-light")
+
+
+class NewsdeckApp(App[None]):
+    TITLE = "newsdeck"
+    CSS_PATH = "app.tcss"
+    BINDINGS = keys.APP
+
+    def __init__(
+        self,
+        config: Config,
+        db_path: Path,
+        *,
+        now: Callable[[], float] | None = None,
+        watch_interval: float = WATCH_INTERVAL_S,
+        auto_poll: bool = True,
+        theme: str = THEMES[0],
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.db_path = Path(db_path)
+        self.clock: Callable[[], float] = now or time.time
+        self.watch_interval = watch_interval
+        self.auto_poll = auto_poll
+        self.stores = ThreadStores(self.db_path)
+        self.animation_level = "none"
+        self.theme = theme
+        self.polling = False
+        self._quiet_poll = False
+        self._watch_store: Store | None = None
+        self._watch_version: int | None = None
+
+    # -- start and stop --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self.push_screen(MainScreen())
+        self.set_timer(self.watch_interval, self.check_data_version)
+        if self.auto_poll:
+            self.set_timer(1.0, self._scheduled_poll)
+            self.set_interval(max(60, self.config.poll.interval), self._scheduled_poll)
+        if not self.is_headless:
+            self._guard_terminal()
+
+    def _guard_terminal(self) -> None:
+        """Exit on hang-up: SIGHUP, and a 1 s check that stdin is still a terminal
+        (the only thing that works when SIGHUP is ignored, as under nohup)."""
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        stdin = sys.__stdin__
+        if stdin is not None and _is_tty(stdin.fileno()):
+            self.set_interval(TTY_CHECK_S, self._check_tty)
+
+    def _check_tty(self) -> None:
+        stdin = sys.__stdin__
+        if stdin is None or not _is_tty(stdin.fileno()):
+            self.exit()
+
+    def on_unmount(self) -> None:
+        self.stores.close()
+        if self._watch_store is not None:
+            with contextlib.suppress(Exception):
+                self._watch_store.close()
+
+    # -- noticing other writers --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def check_data_version(self) -> None:
+        changed = False
+        try:
+            if self._watch_store is None:
+                self._watch_store = Store(self.db_path)
+            version = self._watch_store.data_version()
+            changed = self._watch_version is not None and version != self._watch_version
+            self._watch_version = version
+        except Exception:  # a busy or vanished database: try again next time
+            pass
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._version_checked, changed)
+
+    def _version_checked(self, changed: bool) -> None:
+        if changed:
+            self.broadcast(self._watch_version or 0)
+        self.set_timer(self.watch_interval, self.check_data_version)
+
+    def broadcast(self, version: int = 0) -> None:
+        """Tell every screen that the database changed."""
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged(version))
+
+    # -- polling -----------------------------------------------------------------------------
+
+    def _scheduled_poll(self) -> None:
+        if not self.polling:
+            self.start_poll(force=False, quiet=True)
+
+    def action_poll(self) -> None:
+        if self.polling:
+            self.notify("Already polling", timeout=2)
+            return
+        self.start_poll(force=True)
+
+    def start_poll(self, *, force: bool, quiet: bool = False) -> None:
+        try:
+            from storage.poller import poll_once  # noqa: F401
+        except ImportError:
+            if not quiet:
+                self.notify("Polling is not available in this build", severity="warning")
+            return
+        self.polling = True
+        self._quiet_poll = quiet
+        self._header(running=True, done=0, total=0, new=0)
+        self._poll(force)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll(self, force: bool) -> None:
+        from storage.poller import poll_once
+
+        worker = get_current_worker()
+        outcome: dict[str, object] = {}
+
+        def progress(done: int, total: int, new: int) -> None:
+            self.post_message(PollProgress(done, total, new))
+
+        def run() -> None:
+            try:
+                outcome["summary"] = poll_once(
+                    self.db_path, self.config, force=force, on_progress=progress
+                )
+            except Exception as error:  # StorageError, ConfigError, anything: one line
+                outcome["error"] = str(error) or type(error).__name__
+
+        # A daemon thread, so quitting never waits for slow feeds; SQLite keeps the
+        # database consistent if the process ends mid-poll.
+        thread = threading.Thread(target=run, name="newsdeck-poll", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.2)
+            if worker.is_cancelled:
+                return
+        summary = outcome.get("summary")
+        if summary is None:
+            self.post_message(PollFinished(error=str(outcome.get("error", "poll failed"))))
+            return
+        failed = summary.count("failed") + summary.count("gone")  # type: ignore[attr-defined]
+        self.post_message(
+            PollFinished(
+                new=summary.new_articles,  # type: ignore[attr-defined]
+                failed=failed,
+                finished_at=self.clock(),
+            )
+        )
+
+    def on_poll_progress(self, message: PollProgress) -> None:
+        self._header(running=True, done=message.done, total=message.total, new=message.new)
+
+    def on_poll_finished(self, message: PollFinished) -> None:
+        self.polling = False
+        self._header(running=False)
+        if message.error:
+            self.notify(f"Poll failed: {message.error}", severity="error", markup=False)
+        elif self._quiet_poll:  # scheduled: failures are in the header, not in toasts
+            if message.new:
+                self.notify(f"{message.new:,} new", timeout=4)
+        elif message.new or message.failed:
+            text = f"{message.new:,} new"
+            if message.failed:
+                text += f", {message.failed} feeds failed (see Feeds health: F)"
+            self.notify(text, severity="warning" if message.failed else "information", timeout=4)
+        self.broadcast()
+
+    def _header(self, **state: object) -> None:
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.update_state(**state)
+
+    # -- screens and commands ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(keys.help_rows(self.config.keymap)))
+
+    def action_feeds(self) -> None:
+        from tui.screens.feeds import FeedsScreen
+
+        if not isinstance(self.screen, FeedsScreen):
+            self.push_screen(FeedsScreen())
+
+    def action_topics(self) -> None:
+        from tui.screens.topics import TopicsScreen
+
+        if not isinstance(self.screen, TopicsScreen):
+            self.push_screen(TopicsScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+
+    def action_mark_all_read(self) -> None:
+        main = self._main()
+        if main is not None:
+            main.action_mark_all_read()
+
+    def _main(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def on_config_changed(self, message: ConfigChanged) -> None:
+        self.config = message.config  # type: ignore[assignment]
+        self.broadcast()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Poll now", "Fetch new articles from every feed", self.action_poll)
+        yield SystemCommand("Add feed", "Add a feed to the config file", self._add_feed)
+        yield SystemCommand(
+            "Edit topics", "Add, rename, delete and edit topics", self.action_topics
+        )
+        yield SystemCommand(
+            "Feeds health", "Each feed's state, errors and next poll", self.action_feeds
+        )
+        yield SystemCommand(
+            "Toggle theme", "Switch between dark and light", self.action_toggle_theme
+        )
+        yield SystemCommand(
+            "Mark all read",
+            "Mark every article in the current view read",
+            self.action_mark_all_read,
+        )
+        yield SystemCommand("Help", "List every key", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _add_feed(self) -> None:
+        from tui.screens.feeds import FeedsScreen
+
+        screen = FeedsScreen()
+        self.push_screen(screen)
+        self.call_after_refresh(screen.action_add)
+
+
+def _is_tty(fd: int) -> bool:
+    try:
+        import termios
+
+        termios.tcgetattr(fd)
+    except Exception:
+        return False
+    return os.isatty(fd)

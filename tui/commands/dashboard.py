@@ -1,0 +1,35 @@
+"""Opening the dashboard: load the config, open the store, run the Textual app.
+
+`--demo` polls the built-in demo feeds (files, no network) into a temporary database,
+opens the dashboard on it and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from tui.commands.common import config_of, open_store
+
+
+def run(args: argparse.Namespace) -> int:
+    demo_folder = None
+    if getattr(args, "demo", False):
+        from storage.demo import open_demo
+
+        config, db_path = open_demo()
+        demo_folder = db_path.parent
+    else:
+        config = config_of(args)
+        store = open_store(args, config)
+        db_path = store.path
+        store.close()
+    from tui.app import NewsdeckApp
+
+    try:
+        app = NewsdeckApp(config=config, db_path=db_path)
+        app.run(mouse=not getattr(args, "no_mouse", False))
+    finally:
+        if demo_folder is not None:
+            shutil.rmtree(demo_folder, ignore_errors=True)
+    return app.return_code or 0
