@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ class FeedConfig:
     title: str | None = None
     enabled: bool = True
     interval: int | None = None  # seconds; None: [poll] interval
+    # Fetch each new article's web page and keep its extracted text (storage/fulltext.py),
+    # for feeds that carry only a summary.
+    full_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,10 @@ class TopicConfig:
     name: str
     query: str
     key: str | None = None
+    # Alerts after each poll (storage/alerts.py): a command run with the new articles
+    # as JSON on stdin, and/or an ntfy-compatible URL that gets a plain-text POST.
+    alert_command: str | None = None
+    alert_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +277,7 @@ class _Checker:
 
     def feed(self, data: dict[str, Any], i: int) -> FeedConfig:
         where = f"feeds[{i}]"
-        self.unknown(data, {"url", "title", "enabled", "interval"}, f"{where}.", i)
+        self.unknown(data, {"url", "title", "enabled", "interval", "full_text"}, f"{where}.", i)
         if "url" not in data:
             raise self.fail(where, "missing key: url", "feeds", i)
         url = self.value(data, "url", str, f"{where}.url", i).strip()
@@ -283,11 +291,18 @@ class _Checker:
         interval = (
             self.duration(data, "interval", f"{where}.interval", i) if "interval" in data else None
         )
-        return FeedConfig(url=url, title=title, enabled=enabled, interval=interval)
+        full_text = (
+            self.value(data, "full_text", bool, f"{where}.full_text", i)
+            if "full_text" in data
+            else False
+        )
+        return FeedConfig(
+            url=url, title=title, enabled=enabled, interval=interval, full_text=full_text
+        )
 
     def topic(self, data: dict[str, Any], i: int) -> TopicConfig:
         where = f"topics[{i}]"
-        self.unknown(data, {"name", "query", "key"}, f"{where}.", i)
+        self.unknown(data, {"name", "query", "key", "alert_command", "alert_url"}, f"{where}.", i)
         for required in ("name", "query"):
             if required not in data:
                 raise self.fail(where, f"missing key: {required}", "topics", i)
@@ -304,7 +319,44 @@ class _Checker:
         except QueryError as exc:
             raise self.fail(f"{where}.query", str(exc), "query", i) from None
         key = self.value(data, "key", str, f"{where}.key", i).strip() if "key" in data else None
-        return TopicConfig(name=name, query=query, key=key or None)
+        command = self.alert_command(data, where, i) if "alert_command" in data else None
+        alert_url = self.alert_url(data, where, i) if "alert_url" in data else None
+        return TopicConfig(
+            name=name, query=query, key=key or None, alert_command=command, alert_url=alert_url
+        )
+
+    def alert_command(self, data: dict[str, Any], where: str, i: int) -> str:
+        command = self.value(data, "alert_command", str, f"{where}.alert_command", i).strip()
+        # Split now, as the poller will (shlex, no shell), so a bad quote is found here.
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise self.fail(
+                f"{where}.alert_command", f"cannot split into words: {exc}", "alert_command", i
+            ) from None
+        if not argv:
+            raise self.fail(f"{where}.alert_command", "must not be empty", "alert_command", i)
+        return command
+
+    def alert_url(self, data: dict[str, Any], where: str, i: int) -> str:
+        url = self.value(data, "alert_url", str, f"{where}.alert_url", i).strip()
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError as exc:  # e.g. an unclosed [ of an IPv6 address
+            raise self.fail(f"{where}.alert_url", f"bad URL: {exc}", "alert_url", i) from None
+        if parts.scheme not in ("http", "https"):
+            shown = parts.scheme or "none"
+            raise self.fail(
+                f"{where}.alert_url",
+                f"must be an http(s) URL, not {url!r} (scheme: {shown})",
+                "alert_url",
+                i,
+            )
+        # The URL goes into a request line: no host, spaces or control characters.
+        if not host or any(c.isspace() or ord(c) < 32 for c in url):
+            raise self.fail(f"{where}.alert_url", f"is not a usable URL: {url!r}", "alert_url", i)
+        return url
 
     def keys(self, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         pairs = []

@@ -1,4 +1,4 @@
-"""One feed fetch over HTTP(S) or file://, turned into a plain `FetchResult`.
+"""One feed fetch over HTTP(S) or file:// (or one article page), as a plain `FetchResult`.
 
 This module owns every HTTP call of the project: the shared httpx client, conditional
 GET with the stored validators, redirects (followed by hand so loops, hop limits and
@@ -36,8 +36,10 @@ __all__ = [
     "FetchResult",
     "HostLimiter",
     "fetch",
+    "fetch_page",
     "format_size",
     "make_client",
+    "post_text",
 ]
 
 USER_AGENT = f"newsdeck/{storage.__version__} (+https://github.com/newsdeck/newsdeck)"
@@ -47,6 +49,9 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
+# Article pages (full text): HTML first. A 200 of another type (a PDF, an image) is refused.
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
 
@@ -181,18 +186,44 @@ async def fetch(
     limits: FetchLimits = FetchLimits(),
 ) -> FetchResult:
     """Fetch `url` once (conditional on the stored validators); never raises but CancelledError."""
+    return await _fetch(client, url, etag, last_modified, limits, page=False)
+
+
+async def fetch_page(
+    client: httpx.AsyncClient, url: str, limits: FetchLimits = FetchLimits()
+) -> FetchResult:
+    """Fetch an article's web page for its full text; never raises but CancelledError.
+
+    The same client, deadline, size cap, redirects and User-Agent as a feed, but http(s)
+    only (the URL comes from a feed, and must not make us read a local file), no
+    validators, and a 200 that is not HTML is an error (checked before the body is read).
+    """
+    return await _fetch(client, url, None, None, limits, page=True)
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    limits: FetchLimits,
+    *,
+    page: bool,
+) -> FetchResult:
     started = time.monotonic()
     state = _Progress(url)
     try:
         async with asyncio.timeout(limits.timeout):
             scheme = urllib.parse.urlsplit(url).scheme.lower()
-            if scheme == "file":
+            if scheme == "file" and not page:
                 return await asyncio.to_thread(
                     _fetch_file, url, etag, last_modified, limits, started
                 )
             if scheme not in ("http", "https"):
                 raise _FetchError(f"unsupported URL scheme: {scheme or 'none'} (use http or https)")
-            return await _fetch_http(client, url, etag, last_modified, limits, started, state)
+            return await _fetch_http(
+                client, url, etag, last_modified, limits, started, state, page=page
+            )
     except TimeoutError:
         return state.failure(f"timed out after {_seconds(limits.timeout)}", started)
     except _FetchError as exc:
@@ -203,6 +234,38 @@ async def fetch(
         return state.failure(_describe_error(exc, state.current_url), started)
     except Exception as exc:  # the contract is "never raises": a bug here must not stop a poll
         return state.failure(f"unexpected error: {type(exc).__name__}: {exc}", started)
+
+
+async def post_text(
+    url: str,
+    text: str,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout: float = 10.0,
+    user_agent: str = USER_AGENT,
+) -> str | None:
+    """POST plain UTF-8 text (alerts to ntfy and the like); None on a 2xx, else the
+    failure in words. Same User-Agent as every fetch, a total deadline, no redirects
+    (a redirected POST loses its body); never raises but CancelledError."""
+    limits = FetchLimits(timeout=timeout, user_agent=user_agent)
+    sent = {"Content-Type": "text/plain; charset=utf-8", **(headers or {})}
+    try:
+        async with asyncio.timeout(timeout), make_client(limits, concurrency=1) as client:
+            # Streamed and never read: whatever the server answers, only its status counts.
+            body = text.encode("utf-8")
+            async with client.stream("POST", url, content=body, headers=sent) as response:
+                status, reason = response.status_code, response.reason_phrase
+    except TimeoutError:
+        return f"timed out after {_seconds(timeout)}"
+    except httpx.TimeoutException as exc:
+        return _timeout_message(exc, limits)
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        return _describe_error(exc, url)
+    except Exception as exc:  # an alert must never stop a poll
+        return f"unexpected error: {type(exc).__name__}: {exc}"
+    if 200 <= status < 300:
+        return None
+    return f"HTTP {status} {reason}".rstrip()
 
 
 class _Progress:
@@ -236,8 +299,10 @@ async def _fetch_http(
     limits: FetchLimits,
     started: float,
     state: _Progress,
+    *,
+    page: bool = False,
 ) -> FetchResult:
-    headers = {"User-Agent": limits.user_agent, "Accept": ACCEPT}
+    headers = {"User-Agent": limits.user_agent, "Accept": PAGE_ACCEPT if page else ACCEPT}
     # Validators go out verbatim: servers compare them as opaque strings.
     if etag:
         headers["If-None-Match"] = etag
@@ -258,6 +323,8 @@ async def _fetch_http(
             body = None
             error = None
             if response.status_code == 200:
+                if page:
+                    _check_page_type(response.headers.get("Content-Type"))
                 body = await _read_capped(response, limits.max_bytes)
             elif response.status_code != 304:
                 error = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
@@ -301,6 +368,13 @@ def _next_hop(
     seen.add(key)
     state.hops.append(status)
     return key
+
+
+def _check_page_type(content_type: str | None) -> None:
+    # No Content-Type at all: let the extractor look (old servers omit it for HTML).
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media and media not in PAGE_TYPES:
+        raise _FetchError(f"the link is not a web page but {media}", 200)
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

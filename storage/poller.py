@@ -4,7 +4,10 @@ The same code runs three ways: `newsdeck poll --once`, the `newsdeck poll` daemo
 worker inside the dashboard. Fetches run concurrently on one asyncio loop (at most
 `concurrency` at once, 2 per host); parsing and the database write for each feed run
 on one background thread, so the loop keeps its deadlines while a big feed is parsed and
-the writes share one connection, one short transaction per feed.
+the writes share one connection, one short transaction per feed. A feed with
+`full_text = true` also has its new articles' pages fetched and extracted
+(storage/fulltext.py), and a successful poll's next time follows how often the feed
+posts (storage/adaptive.py).
 """
 
 from __future__ import annotations
@@ -17,15 +20,19 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from storage.adaptive import adaptive_interval, recent_published
+from storage.alerts import prepare_alerts, send_alerts
 from storage.config import Config
 from storage.fetch import FetchLimits, FetchResult, HostLimiter, fetch, make_client
+from storage.fulltext import fetch_pages
 from storage.parse import FeedError, ParsedFeed, parse_feed
 from storage.schedule import Decision, decide
 from storage.store import Feed, Store, after_ingest, upsert_entries
@@ -111,6 +118,11 @@ class _Writer:
         if self.store is not None:
             self.store.close()
 
+    def run(self, job: Callable[[Store], Any]) -> Any:
+        """Run `job` with this thread's store (full-text pages are saved this way)."""
+        assert self.store is not None
+        return job(self.store)
+
     def record(
         self, feed: Feed, result: FetchResult, started: int
     ) -> tuple[FeedOutcome, list[int]]:
@@ -156,6 +168,12 @@ class _Writer:
                 new_ids = list(ingest.new_ids)
                 updated = len(ingest.updated_ids)
             ok = decision.error is None
+            next_poll_at, effective = decision.next_poll_at, None
+            if ok:
+                # Adaptive polling: a feed that posts rarely is fetched less often.
+                interval = feed.interval_s or self.config.poll.interval
+                effective = adaptive_interval(recent_published(conn, feed.id), interval, now=now)
+                next_poll_at = max(next_poll_at, now + effective)
             retry_until = None
             if result.status in (429, 503) and result.retry_after:
                 retry_until = now + int(result.retry_after)
@@ -169,6 +187,7 @@ class _Writer:
                      site_url = coalesce(:site, site_url),
                      warning = CASE WHEN :parsed THEN :warning ELSE warning END,
                      state = :state, next_poll_at = :next, retry_until = :retry_until,
+                     effective_interval_s = coalesce(:effective, effective_interval_s),
                      error_count = :errors, last_status = :status, last_error = :error,
                      last_polled_at = :now,
                      last_ok_at = CASE WHEN :ok THEN :now ELSE last_ok_at END
@@ -185,7 +204,8 @@ class _Writer:
                     "parsed": parsed is not None,
                     "warning": parsed.warning if parsed else None,
                     "state": decision.state,
-                    "next": decision.next_poll_at,
+                    "next": next_poll_at,
+                    "effective": effective,
                     "retry_until": retry_until,
                     "errors": decision.error_count,
                     "error": decision.error,
@@ -266,6 +286,7 @@ async def poll_async(
         sync_topics = getattr(store, "sync_topics", None)
         if sync_topics is not None:
             sync_topics(config.topics)
+        prepare_alerts(store, config)  # before the writes: see storage/alerts.py
         due = feeds_to_poll(store, config, force=force, now=int(time.time()))
     total = len(due)
     if on_progress:
@@ -283,6 +304,9 @@ async def poll_async(
     outcomes: list[FeedOutcome] = []
     new_ids: list[int] = []
 
+    def in_writer(job: Callable[[Store], Any]) -> Awaitable[Any]:
+        return loop.run_in_executor(executor, writer.run, job)
+
     async def one(feed: Feed, client: httpx.AsyncClient) -> None:
         async with semaphore, hosts.slot(feed.url):
             started = int(time.time())
@@ -290,6 +314,15 @@ async def poll_async(
                 client, feed.url, etag=feed.etag, last_modified=feed.last_modified, limits=limits
             )
         outcome, ids = await loop.run_in_executor(executor, writer.record, feed, result, started)
+        if ids and feed.full_text:
+            await fetch_pages(
+                ids,
+                client=client,
+                limits=limits,
+                in_writer=in_writer,
+                semaphore=semaphore,
+                hosts=hosts,
+            )
         outcomes.append(outcome)
         new_ids.extend(ids)
         if on_progress:
@@ -311,6 +344,9 @@ async def poll_async(
         executor.shutdown(wait=True)
     order = {feed.url: i for i, feed in enumerate(due)}
     outcomes.sort(key=lambda o: order.get(o.url, len(order)))
+    if new_ids:
+        # After every write, bounded in time, and it never raises: see storage/alerts.py.
+        await send_alerts(db_path, config)
     return PollSummary(tuple(outcomes), len(new_ids), tuple(new_ids))
 
 

@@ -20,6 +20,7 @@ from storage import db
 from storage.config import FeedConfig, TopicConfig
 
 if TYPE_CHECKING:
+    from storage.fulltext import FullTextResult
     from storage.highlight import Highlighted
     from storage.listing import PageCache, SearchResult, TopicInfo, View
 
@@ -61,6 +62,13 @@ class Feed:
     warning: str | None
     error_count: int
     added_at: int
+    # How often it is polled when all is well (storage/adaptive.py); None until polled.
+    effective_interval_s: int | None = None
+    full_text: bool = False  # fetch each new article's page (storage/fulltext.py)
+
+    def __post_init__(self) -> None:
+        # SQLite hands back 0/1; a dataclass that says bool should hold one.
+        object.__setattr__(self, "full_text", bool(self.full_text))
 
     @property
     def name(self) -> str:
@@ -217,8 +225,8 @@ class Store:
                     row = by_url
                 if row is None:
                     cur = conn.execute(
-                        "INSERT INTO feeds (url, config_url, title, interval_s, state, added_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO feeds (url, config_url, title, interval_s, state, added_at,"
+                        " full_text) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (
                             feed.url,
                             feed.url,
@@ -226,6 +234,7 @@ class Store:
                             feed.interval,
                             "active" if feed.enabled else "paused",
                             now,
+                            int(feed.full_text),
                         ),
                     )
                     wanted.add(int(cur.lastrowid or 0))
@@ -238,8 +247,8 @@ class Store:
                     state = "active"
                 conn.execute(
                     "UPDATE feeds SET title = coalesce(?, title), interval_s = ?, state = ?,"
-                    " config_url = ? WHERE id = ?",
-                    (feed.title, feed.interval, state, feed.url, row["id"]),
+                    " config_url = ?, full_text = ? WHERE id = ?",
+                    (feed.title, feed.interval, state, feed.url, int(feed.full_text), row["id"]),
                 )
             for row in known.values():
                 if row["id"] not in wanted and row["state"] == "active":
@@ -464,6 +473,33 @@ class Store:
         with self._errors():
             ids = listing.view_ids(self.conn, view, now)
         return self.set_read(ids, read)
+
+    # -- full text of articles' pages (fetched by storage/fulltext.py) -------------------
+
+    def save_full_text(
+        self,
+        article_id: int,
+        markdown: str | None,
+        text: str | None,
+        error: str | None,
+        now: int | None = None,
+    ) -> None:
+        """Store what an article's page gave: Markdown and text, or why it failed.
+
+        A failure keeps an earlier success. A success is indexed for search and the
+        article's topics are matched again, in one transaction; the feed's text stays.
+        """
+        from storage import fulltext
+
+        with self._errors(), self.transaction() as conn:
+            fulltext.save(conn, article_id, markdown, text, error, now)
+
+    def full_text(self, article_id: int) -> FullTextResult | None:
+        """An article's stored full text (`cached`), or None if its page was never fetched."""
+        from storage import fulltext
+
+        with self._errors():
+            return fulltext.load(self.conn, article_id)
 
 
 def row_to_article_row(row: sqlite3.Row | tuple) -> ArticleRow:

@@ -24,6 +24,8 @@ from storage.query import CompiledQuery, QueryError, compile_query
 # articles being ingested (same tokenizer as articles_fts), so their cost does not grow
 # with the database. Measured, 50 new articles and 10 topics: ~45-70 ms at 1M articles
 # when matching in articles_fts restricted to a rowid range, against a few ms here.
+# Its columns are articles_fts's (full_text included), so a topic matches the same
+# articles here as in a search.
 _IDS_TABLE = "temp.newsdeck_assign_ids"
 _BATCH_FTS = "newsdeck_assign_fts"
 _BATCH_SUBQUERY = f"SELECT rowid FROM temp.{_BATCH_FTS} WHERE {_BATCH_FTS} MATCH ?"
@@ -138,7 +140,8 @@ def assign_topics(conn: sqlite3.Connection, article_ids: Sequence[int]) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {_IDS_TABLE} (id INTEGER PRIMARY KEY)")
     conn.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_BATCH_FTS} USING fts5("
-        "title, author, text, content = '', tokenize = 'porter unicode61 remove_diacritics 2')"
+        "title, author, text, full_text, content = '',"
+        " tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     ordered = sorted(set(article_ids))
     for start in range(0, len(ordered), _CHUNK):
@@ -147,8 +150,8 @@ def assign_topics(conn: sqlite3.Connection, article_ids: Sequence[int]) -> None:
         conn.execute(f"INSERT INTO temp.{_BATCH_FTS}({_BATCH_FTS}) VALUES ('delete-all')")
         conn.executemany(f"INSERT INTO {_IDS_TABLE} (id) VALUES (?)", [(i,) for i in chunk])
         conn.execute(
-            f"INSERT INTO temp.{_BATCH_FTS} (rowid, title, author, text)"
-            " SELECT id, title, author, text FROM articles"
+            f"INSERT INTO temp.{_BATCH_FTS} (rowid, title, author, text, full_text)"
+            " SELECT id, title, author, text, full_text FROM articles"
             f" WHERE id IN (SELECT id FROM {_IDS_TABLE})"
         )
         conn.execute(

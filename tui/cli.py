@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("tui.commands.feeds", "list, add, remove, import and export feeds"),
     "show": ("tui.commands.show", "print one article as text"),
     "mark-read": ("tui.commands.mark_read", "mark articles read"),
+    "digest": ("tui.commands.digest", "new articles per topic, by story, as Markdown/HTML/JSON"),
     "config": ("tui.commands.config", "show where things live; write a starter config"),
     "serve": ("tui.commands.serve", "serve the dashboard to a web browser (textual-serve)"),
 }

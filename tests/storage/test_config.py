@@ -132,7 +132,7 @@ BAD = {
     "wrong type": ('[poll]\nconcurrency = "many"\n', [":2:", "poll.concurrency", "whole number"]),
     "bool is not a number": ("[poll]\nconcurrency = true\n", ["poll.concurrency", "whole number"]),
     "bad duration": ('[poll]\ninterval = "soon"\n', [":2:", "poll.interval", "invalid duration"]),
-    "zero duration": ('[poll]\ninterval = "0m"\n', [":2:", "poll.interval", "like \"15m\""]),
+    "zero duration": ('[poll]\ninterval = "0m"\n', [":2:", "poll.interval", 'like "15m"']),
     "bad feed interval": (
         '[[feeds]]\nurl = "https://a.example/x"\ninterval = "1 fortnight"\n',
         [":3:", "feeds[0].interval", "invalid duration"],
@@ -156,6 +156,26 @@ BAD = {
     "feeds not a table array": ('feeds = "x"\n', [":1:", "feeds", "[[feeds]]"]),
     "keys not a string": ("[keys]\nquit = 3\n", [":2:", "keys.quit", "a string"]),
     "not utf-8": (b"[poll]\ninterval = '\xff'\n", ["not UTF-8"]),
+    "alert url not http": (
+        '[[topics]]\nname = "x"\nquery = "a"\nalert_url = "ntfy.sh/mytopic"\n',
+        [":4:", "topics[0].alert_url", "http(s) URL"],
+    ),
+    "alert url with a space": (
+        '[[topics]]\nname = "x"\nquery = "a"\nalert_url = "https://ntfy.sh/my topic"\n',
+        [":4:", "topics[0].alert_url", "not a usable URL"],
+    ),
+    "alert command with a bad quote": (
+        '[[topics]]\nname = "x"\nquery = "a"\nalert_command = "notify \'oops"\n',
+        [":4:", "topics[0].alert_command", "No closing quotation"],
+    ),
+    "empty alert command": (
+        '[[topics]]\nname = "x"\nquery = "a"\nalert_command = "  "\n',
+        [":4:", "topics[0].alert_command", "must not be empty"],
+    ),
+    "alert command not a string": (
+        '[[topics]]\nname = "x"\nquery = "a"\nalert_command = ["notify"]\n',
+        [":4:", "topics[0].alert_command", "a string"],
+    ),
 }
 
 
@@ -181,3 +201,35 @@ def test_each_config_mistake_exits_2_with_one_line(case: str, tmp_path: Path, ca
 def test_config_that_is_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a folder"):
         load_config(tmp_path)
+
+
+def test_topic_alerts_parse(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[[topics]]\nname = "Aid"\nquery = "aid"\n'
+            "alert_command = \"notify-send --app-name 'news deck'\"\n"
+            'alert_url = " https://ntfy.example/newsdeck-aid "\n\n'
+            '[[topics]]\nname = "Other"\nquery = "other"\n',
+        )
+    )
+    aid, other = config.topics
+    assert aid.alert_command == "notify-send --app-name 'news deck'"
+    assert aid.alert_url == "https://ntfy.example/newsdeck-aid"
+    assert (other.alert_command, other.alert_url) == (None, None)
+
+
+def test_feed_full_text_parses_and_defaults_off(tmp_path: Path, capsys) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[[feeds]]\nurl = "https://a.example/feed"\nfull_text = true\n\n'
+            '[[feeds]]\nurl = "https://b.example/feed"\n',
+        )
+    )
+    assert [f.full_text for f in config.feeds] == [True, False]
+    path = write(tmp_path, '[[feeds]]\nurl = "https://a.example/feed"\nfull_text = "yes"\n')
+    code = run(["--config", str(path), "--db", str(tmp_path / "n.db")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert ":3:" in err and "feeds[0].full_text" in err and "true or false" in err

@@ -146,6 +146,11 @@ def test_bad_input_is_one_line_and_exit_2(
 
 def test_topics(env: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     topics = run_json(capsys, "topics", "--json", *env)
+    # Trends (tests/storage/test_trends.py has the details): 30 days, oldest first; the
+    # 30-day-old story falls outside them.
+    daily = [t.pop("daily") for t in topics]
+    assert [len(d) for d in daily] == [30, 30] and [sum(d) for d in daily] == [1, 1]
+    assert [t.pop("spikes") for t in topics] == [[], []]
     assert topics == [
         {
             "name": "Ukraine aid",

@@ -75,13 +75,16 @@ def list_feeds(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from storage.config_template import format_duration
+
     table = Table(title="Feeds", title_justify="left")
     table.add_column("Feed", overflow="fold")
     table.add_column("State", no_wrap=True)
     table.add_column("Last", justify="right", no_wrap=True)
     table.add_column("Articles", justify="right")
+    table.add_column("Every", justify="right", no_wrap=True)  # adaptive: storage/adaptive.py
     table.add_column("Next poll", no_wrap=True)
-    for row in rows:
+    for row, feed in zip(rows, feeds, strict=True):
         name = Text(row["title"] or row["url"], style="bold")
         if row["title"]:
             name.append("\n" + row["url"], style="dim")
@@ -89,7 +92,10 @@ def list_feeds(args: argparse.Namespace) -> int:
             name.append(f"\n{row['last_error']} (x{row['error_count']})", style="red")
         status = str(row["last_status"]) if row["last_status"] is not None else "-"
         when = (row["next_poll_at"] or "due now").replace("T", " ").replace("Z", "")
-        table.add_row(name, row["state"], status, f"{row['articles']:,}", when)
+        # How often it is polled while all is well: its adaptive interval once polled.
+        seconds = feed.effective_interval_s or feed.interval_s
+        every = format_duration(seconds) if seconds else "-"
+        table.add_row(name, row["state"], status, f"{row['articles']:,}", every, when)
     Console().print(table)
     return 0
 

@@ -1,12 +1,20 @@
-"""`newsdeck topics`: every topic with its total, unread and new-in-24h counts."""
+"""`newsdeck topics`: every topic with its total, unread and new-in-24h counts (and, as
+JSON, its articles per day over 30 days and the days that spiked)."""
 
 from __future__ import annotations
 
 import argparse
+import time
+from typing import TYPE_CHECKING
 
 from storage.listing import TopicInfo
 from storage.store import Store
 from tui.commands.common import open_store, print_json
+
+if TYPE_CHECKING:
+    from storage.trends import Trend
+
+TREND_DAYS = 30
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         topics = store.topics()
+        trends: dict[int, Trend] = {}
+        if args.json:
+            from storage.trends import topic_trend
+
+            now = int(time.time())
+            trends = {t.id: topic_trend(store, t.id, TREND_DAYS, now) for t in topics}
     if args.json:
         print_json(
             [
@@ -25,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
                     "total": t.total,
                     "unread": t.unread,
                     "new_24h": t.new_24h,
+                    # Articles per UTC day by publication date, oldest first (today last),
+                    # and the days that spiked (storage/trends.py says what counts).
+                    "daily": list(trends[t.id].daily),
+                    "spikes": [d.isoformat() for d in trends[t.id].spike_dates],
                 }
                 for t in topics
             ]
