@@ -90,7 +90,7 @@ def _print_summary(summary: PollSummary) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     ok = summary.count("ok") + summary.count("unchanged")
     line = (
         f"{len(summary.feeds)} feeds: {ok} ok, {summary.count('not modified')} not modified, "

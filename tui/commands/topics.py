@@ -61,14 +61,14 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("Unread", justify="right")
     table.add_column("New 24h", justify="right")
     table.add_column("Total", justify="right")
-    table.add_column("Query", overflow="fold")
+    table.add_column("Query")
     for t in topics:
         table.add_row(
             Text(t.name, style="bold"),
             f"{t.unread:,}",
             f"{t.new_24h:,}",
             f"{t.total:,}",
-            Text(t.query, style="dim"),
+            Text(_start_of(t.query), style="dim"),
         )
     console.print(table)
     return 0
@@ -84,3 +84,8 @@ def topic_by_name(store: Store, name: str) -> TopicInfo:
             return topic
     known = ", ".join(repr(t.name) for t in topics) or "none configured"
     raise UsageError(f"unknown topic {name!r} (topics: {known})")
+
+
+def _start_of(query: str, width: int = 40) -> str:
+    """The first line's worth of a query; `--json` has all of it."""
+    return query if len(query) <= width else query[: width - 1].rstrip() + "…"
