@@ -46,6 +46,8 @@ FEEDS_INTRO = """\
 #   title     the name newsdeck shows for it (default: the feed's own title)
 #   enabled   false stops polling it; its articles stay in the database
 #   interval  poll this feed on its own schedule instead of [poll] interval, e.g. "1h"
+#   full_text true fetches each new article's web page and keeps its text (for feeds
+#             that carry only a summary; `f` in the reader does it for one article)
 """
 
 TOPICS_INTRO = """\
@@ -57,6 +59,9 @@ TOPICS_INTRO = """\
 #            word*        any word starting with it; -word leaves articles with it out
 #            title:word   only in the title; also author:, feed:, is:unread, since:7d
 #   key    (optional) a key that jumps straight to this topic
+#   alert_command  (optional) run after a poll brings new articles, with them as
+#                  JSON on stdin, e.g. "notify-send newsdeck"
+#   alert_url      (optional) an ntfy-style URL that gets a plain-text POST instead
 # Try a query before saving it: newsdeck search 'ukraine (aid OR weapons)'
 """
 
@@ -106,6 +111,8 @@ def render_feed(feed: FeedConfig) -> str:
         lines.append("enabled = false")
     if feed.interval is not None:
         lines.append(f"interval = {toml_string(format_duration(feed.interval))}")
+    if feed.full_text:
+        lines.append("full_text = true")
     return "\n".join(lines) + "\n"
 
 
@@ -114,6 +121,10 @@ def render_topic(topic: TopicConfig) -> str:
     lines.append(f"query = {toml_long_string(topic.query)}")
     if topic.key is not None:
         lines.append(f"key = {toml_string(topic.key)}")
+    if topic.alert_command is not None:
+        lines.append(f"alert_command = {toml_string(topic.alert_command)}")
+    if topic.alert_url is not None:
+        lines.append(f"alert_url = {toml_string(topic.alert_url)}")
     return "\n".join(lines) + "\n"
 
 

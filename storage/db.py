@@ -7,6 +7,7 @@ instead of failing; callers never see sqlite3 exceptions, only the errors below.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,7 +47,7 @@ def describe(exc: sqlite3.Error, path: Path | str) -> StorageError:
     if "readonly" in text or "read-only" in text:
         return DatabaseUnavailable(f"{path}: database is read-only")
     if "unable to open" in text:
-        return DatabaseUnavailable(f"{path}: cannot open database file")
+        return DatabaseUnavailable(f"{path}: cannot open database file{_why_not(Path(path))}")
     if "malformed" in text or "not a database" in text or "file is not" in text:
         return DatabaseUnavailable(f"{path}: database file is corrupt or not a newsdeck database")
     if "disk is full" in text or "database or disk is full" in text:
@@ -54,6 +55,18 @@ def describe(exc: sqlite3.Error, path: Path | str) -> StorageError:
     if "disk i/o" in text:
         return DatabaseUnavailable(f"{path}: disk I/O error")
     return StorageError(f"{path}: database error: {exc}")
+
+
+def _why_not(path: Path) -> str:
+    """The likely reason SQLite could not open `path`, for the one-line message."""
+    folder = path.parent
+    # WAL needs to create news.db-wal and -shm beside the file, so a read-only folder
+    # (or file system: access() says so even to root) fails at open, not at a write.
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f" (its folder {folder} is read-only)"
+    if path.exists() and not os.access(path, os.W_OK):
+        return " (the file is read-only)"
+    return ""
 
 
 @contextmanager
@@ -77,6 +90,10 @@ def connect(path: Path | str, *, create: bool = True, readonly: bool = False) ->
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 reason = exc.strerror or str(exc)
+                # "File exists" / "Not a directory" do not say which part is the file.
+                blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+                if blocker is not None:
+                    reason = f"{blocker} is a file, not a folder"
                 raise DatabaseUnavailable(
                     f"{path.parent}: cannot create folder: {reason}"
                 ) from None

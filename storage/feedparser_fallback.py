@@ -39,15 +39,20 @@ def read_with_feedparser(text: str) -> RawFeed | None:
     """The feed feedparser finds in ``text``, or None when it finds neither a feed nor entries."""
     import feedparser  # ~0.1 s to import; only paid by the rare feed that needs it
 
-    result = feedparser.parse(
-        io.BytesIO(text.encode("utf-8")),
-        # No content-location: with a base, feedparser rewrites a relative <guid> into
-        # a URL, and the same entry would get another id than on the lxml path.
-        # Links are resolved against the feed URL afterwards, like on every path.
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(text.encode("utf-8")),
+            # No content-location: with a base, feedparser rewrites a relative <guid> into
+            # a URL, and the same entry would get another id than on the lxml path.
+            # Links are resolved against the feed URL afterwards, like on every path.
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception:
+        # Its loose parser raises on some hostile input (ValueError from chr() for an
+        # out-of-range "&#1114112;"): a last resort that fails has found nothing.
+        return None
     entries = result.get("entries") or []
     version = result.get("version") or ""
     if not entries and not version:

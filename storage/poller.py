@@ -31,6 +31,7 @@ import httpx
 from storage.adaptive import adaptive_interval, recent_published
 from storage.alerts import prepare_alerts, send_alerts
 from storage.config import Config
+from storage.db import DatabaseBusy, errors_as_storage
 from storage.fetch import FetchLimits, FetchResult, HostLimiter, fetch, make_client
 from storage.fulltext import fetch_pages
 from storage.parse import FeedError, ParsedFeed, parse_feed
@@ -38,6 +39,10 @@ from storage.schedule import Decision, decide
 from storage.store import Feed, Store, after_ingest, upsert_entries
 
 log = logging.getLogger("newsdeck.poller")
+
+# A feed's write waits up to storage.db.BUSY_TIMEOUT_S for the lock, this many times,
+# so a write transaction held elsewhere for a while costs time, not the fetched data.
+WRITE_ATTEMPTS = 3
 
 Progress = Callable[[int, int, int], None]  # (feeds done, feeds total, new articles so far)
 
@@ -146,7 +151,13 @@ class _Writer:
             except FeedError as exc:
                 decision = _failed(decision, feed, str(exc), interval, now, self.rng)
                 digest = None  # parse it again next time: the server may fix it
-        return self._write(feed, result, decision, parsed, digest, started, now)
+        write = (feed, result, decision, parsed, digest, started, now)
+        for _ in range(WRITE_ATTEMPTS - 1):
+            try:
+                return self._write(*write)
+            except DatabaseBusy:
+                log.info("database busy; waiting again to write %s", feed.url)
+        return self._write(*write)
 
     def _write(
         self,
@@ -161,7 +172,8 @@ class _Writer:
         assert self.store is not None
         new_ids: list[int] = []
         updated = 0
-        with self.store.transaction() as conn:
+        # Domain errors (DatabaseBusy, a full disk), never sqlite3's, reach the caller.
+        with errors_as_storage(self.db_path), self.store.transaction() as conn:
             if parsed is not None:
                 ingest = upsert_entries(conn, feed.id, parsed.entries, now)
                 after_ingest(conn, ingest)
@@ -420,7 +432,13 @@ async def _forever(
                 await asyncio.gather(round_task, return_exceptions=True)
                 break
             stop_task.cancel()
-            summary = round_task.result()
+            try:
+                summary = round_task.result()
+            except DatabaseBusy:
+                # Another program held the database past every wait: not fatal for a
+                # daemon; the feeds not written are still due, so the next round retries.
+                log.warning("%s: database busy (another program is writing); retrying", db_path)
+                summary = PollSummary()
             if on_round:
                 on_round(summary)
             if stop.is_set():

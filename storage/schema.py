@@ -179,8 +179,23 @@ ALTER TABLE feeds ADD COLUMN full_text INTEGER NOT NULL DEFAULT 0;  -- fetch pag
 
 -- Same story, many outlets: articles of one story share the id of its first article.
 ALTER TABLE articles ADD COLUMN story_id INTEGER;
-ALTER TABLE articles ADD COLUMN fingerprint INTEGER;     -- 64-bit SimHash of title and lead
+ALTER TABLE articles ADD COLUMN fingerprint INTEGER;     -- 64-bit hash of title+lead terms
 CREATE INDEX articles_story ON articles(story_id);
+-- Articles that joined another article's story: "how many stories" without a scan.
+CREATE INDEX articles_story_members ON articles(story_id) WHERE story_id != id;
+-- Candidate lookup at ingest (storage/stories.py): the names, figures and places of
+-- recent articles' titles and leads, as 32-bit hashes. Pruned after 30 days.
+CREATE TABLE story_keys (
+  key        INTEGER NOT NULL,
+  published  INTEGER NOT NULL,
+  article_id INTEGER NOT NULL,
+  feed_id    INTEGER NOT NULL,
+  story_id   INTEGER NOT NULL,
+  weight     INTEGER NOT NULL,      -- the term's weight, doubled (1.5 -> 3)
+  anchors    INTEGER NOT NULL,      -- the article's anchor weight, doubled
+  places     INTEGER NOT NULL,      -- bit mask of the countries and places it names
+  PRIMARY KEY (key, published, article_id)
+) WITHOUT ROWID;
 
 -- Adaptive polling: the interval actually used, derived from how often the feed posts.
 ALTER TABLE feeds ADD COLUMN effective_interval_s INTEGER;

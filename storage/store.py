@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from storage.fulltext import FullTextResult
     from storage.highlight import Highlighted
     from storage.listing import PageCache, SearchResult, TopicInfo, View
+    from storage.stories import StoryRow
 
 HASH_CHANGE_LIMIT = 24  # a feed that rewrites an entry on every fetch stops costing index work
 
@@ -210,6 +211,11 @@ class Store:
         """Make the feeds table match the config: add new feeds, carry titles, intervals
         and enabled flags. Feeds no longer in the config are paused, their articles kept."""
         now = int(time.time()) if now is None else now
+        with self._errors():
+            if self._feeds_in_sync(feeds):
+                # Nothing to change: take no write lock, so `newsdeck search` and the
+                # dashboard start at once while another program holds one.
+                return
         with self._errors(), self.transaction() as conn:
             known = {
                 row["config_url"] or row["url"]: row
@@ -253,6 +259,34 @@ class Store:
             for row in known.values():
                 if row["id"] not in wanted and row["state"] == "active":
                     conn.execute("UPDATE feeds SET state = 'paused' WHERE id = ?", (row["id"],))
+
+    def _feeds_in_sync(self, feeds: Sequence[FeedConfig]) -> bool:
+        """Whether sync_feeds would leave every row as it is (the same rules, read only)."""
+        known = {
+            row["config_url"] or row["url"]: row
+            for row in self.conn.execute(
+                "SELECT url, config_url, title, interval_s, state, full_text FROM feeds"
+            )
+        }
+        wanted = set()
+        for feed in feeds:
+            row = known.get(feed.url)
+            if row is None or row["config_url"] != feed.url:
+                return False
+            state = row["state"]
+            if not feed.enabled:
+                state = "paused"
+            elif state == "paused":
+                state = "active"
+            if (
+                (feed.title is not None and row["title"] != feed.title)
+                or row["interval_s"] != feed.interval
+                or row["state"] != state
+                or row["full_text"] != int(feed.full_text)
+            ):
+                return False
+            wanted.add(feed.url)
+        return all(key in wanted or row["state"] != "active" for key, row in known.items())
 
     def feeds(self) -> list[Feed]:
         with self._errors():
@@ -470,8 +504,49 @@ class Store:
         """Mark every article of a view read (or unread); returns how many changed."""
         from storage import listing
 
+        with self._errors(), self.transaction() as conn:
+            return listing.mark_view_read(conn, view, read, now)
+
+    # -- stories: one row per story, each outlet's version (storage/stories.py) ---------
+
+    def story_page(
+        self, view: View, offset: int = 0, limit: int = 50, now: int | None = None
+    ) -> list[StoryRow]:
+        """Stories `offset` .. `offset + limit` of a view, one row each at its newest
+        article's place, with size, sources ("+N sources") and unread count."""
+        from storage import stories
+
+        cache = self.__dict__.get("_story_page_cache")
+        if cache is None:
+            from storage.listing import PageCache
+
+            cache = self.__dict__["_story_page_cache"] = PageCache()
         with self._errors():
-            ids = listing.view_ids(self.conn, view, now)
+            return stories.story_page(
+                self.conn, view, offset, limit, now, cache, self._page_cache()
+            )
+
+    def story_count(self, view: View, now: int | None = None) -> int:
+        """How many stories a view shows."""
+        from storage import stories
+
+        with self._errors():
+            return stories.story_count(self.conn, view, now)
+
+    def story_articles(self, story_id: int) -> list[ArticleRow]:
+        """A story's articles (each outlet's version), oldest first; any member's id
+        finds the whole story."""
+        from storage import stories
+
+        with self._errors():
+            return stories.story_articles(self.conn, story_id)
+
+    def set_story_read(self, story_id: int, read: bool = True) -> int:
+        """Mark every article of a story read (or unread); returns how many changed."""
+        from storage import stories
+
+        with self._errors():
+            ids = stories.story_article_ids(self.conn, story_id)
         return self.set_read(ids, read)
 
     # -- full text of articles' pages (fetched by storage/fulltext.py) -------------------
@@ -508,10 +583,13 @@ def row_to_article_row(row: sqlite3.Row | tuple) -> ArticleRow:
 
 
 def after_ingest(conn: sqlite3.Connection, result: IngestResult) -> None:
-    """Keep topic membership in step with new and changed articles (same transaction)."""
+    """Keep topic membership and story ids in step with new and changed articles (same
+    transaction)."""
     changed = [*result.new_ids, *result.updated_ids]
     if not changed:
         return
+    from storage.stories import assign_stories
     from storage.topics import assign_topics
 
     assign_topics(conn, changed)
+    assign_stories(conn, result.new_ids, result.updated_ids)

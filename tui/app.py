@@ -4,8 +4,12 @@ NewsdeckApp(config, db_path) is all a caller needs; `now` (a clock) and `watch_i
 are there for tests. The app runs three kinds of background work, all thread workers:
 the poller (on `r` and every [poll] interval), a data_version check every couple of
 seconds that notices writes from other processes (re-armed only after it finishes),
-and the screens' own reads and writes. A lost terminal (SIGHUP, or stdin no longer a
-TTY) ends the app cleanly instead of spinning.
+and the screens' own reads and writes. When a topic grows, whoever wrote, one
+notification per topic says so once the writes settle (tui/notices.py). A lost
+terminal (SIGHUP, stdin no longer a TTY, or, in a browser through textual-serve, the
+server gone so that the driver's input ends) ends the app cleanly instead of spinning.
+With no config file (and not in the demo), a welcome line says once per database where
+the config would live and how to write one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from storage.config import Config
@@ -30,11 +35,14 @@ from storage.store import Store
 from tui import keys
 from tui.data import ThreadStores
 from tui.messages import ConfigChanged, DataChanged, PollFinished, PollProgress
+from tui.notices import NewArticles
 from tui.screens.main import MainScreen
 from tui.widgets.status import StatusHeader
 
 WATCH_INTERVAL_S = 2.0
 TTY_CHECK_S = 1.0
+NOTICE_SETTLE_S = 2.0  # counts still for this long: the writes are done, say what came
+NOTICE_MAX_WAIT_S = 20.0  # a steady trickle of writes is reported at least this often
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -52,6 +60,7 @@ class NewsdeckApp(App[None]):
         watch_interval: float = WATCH_INTERVAL_S,
         auto_poll: bool = True,
         theme: str = THEMES[0],
+        demo: bool = False,
     ) -> None:
         super().__init__()
         self.config = config
@@ -66,6 +75,11 @@ class NewsdeckApp(App[None]):
         self._quiet_poll = False
         self._watch_store: Store | None = None
         self._watch_version: int | None = None
+        self.demo = demo
+        self.new_articles = NewArticles()
+        self.notice_settle = NOTICE_SETTLE_S
+        self._notice_timer: Timer | None = None
+        self._notice_since: float | None = None
 
     # -- start and stop --------------------------------------------------------------------
 
@@ -79,12 +93,20 @@ class NewsdeckApp(App[None]):
             self.set_interval(max(60, self.config.poll.interval), self._scheduled_poll)
         if not self.is_headless:
             self._guard_terminal()
+        if self.wants_welcome:
+            self._welcome()
 
     def _guard_terminal(self) -> None:
         """Exit on hang-up: SIGHUP, and a 1 s check that stdin is still a terminal
-        (the only thing that works when SIGHUP is ignored, as under nohup)."""
+        (the only thing that works when SIGHUP is ignored, as under nohup). In a
+        browser, stdin is textual-serve's pipe: the check is that the web driver is
+        still reading it (its input thread ends when the pipe closes, as when the
+        server is killed, but the app would go on running without anyone to see it)."""
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        if self.is_web:
+            self.set_interval(TTY_CHECK_S, self._check_web_input)
+            return
         stdin = sys.__stdin__
         if stdin is not None and _is_tty(stdin.fileno()):
             self.set_interval(TTY_CHECK_S, self._check_tty)
@@ -93,6 +115,68 @@ class NewsdeckApp(App[None]):
         stdin = sys.__stdin__
         if stdin is None or not _is_tty(stdin.fileno()):
             self.exit()
+
+    def _check_web_input(self) -> None:
+        if input_ended(self._driver):
+            self.exit()
+
+    # -- the first run -----------------------------------------------------------------------
+
+    @property
+    def wants_welcome(self) -> bool:
+        """No config file yet (the built-in feeds and topics apply), and not the demo."""
+        return not self.demo and not self.config.exists and self.config.path is not None
+
+    @property
+    def welcome_marker(self) -> Path:
+        """Next to the database: the welcome was shown for this database."""
+        return self.db_path.with_name(self.db_path.name + ".welcomed")
+
+    @work(thread=True, group="welcome", exit_on_error=False)
+    def _welcome(self) -> None:
+        marker = self.welcome_marker
+        if marker.exists():
+            return
+        self.call_from_thread(
+            self.notify,
+            "These are the built-in feeds and topics: there is no config file yet."
+            f" It would live at {self.config.path}; `newsdeck config init` writes it"
+            " there, commented, for you to edit (`newsdeck config path` shows where"
+            " everything lives).",
+            title="Welcome to newsdeck",
+            timeout=30,
+            markup=False,
+        )
+        with contextlib.suppress(OSError):  # a read-only folder: welcome again next time
+            marker.write_text("the welcome line was shown\n", encoding="utf-8")
+
+    # -- new articles in topics ----------------------------------------------------------
+
+    def topics_counted(self, topics: Iterable[object]) -> None:
+        """Every topic's latest count (MainScreen reads them after each write)."""
+        if self.new_articles.observe(topics):  # type: ignore[arg-type]
+            if self._notice_since is None:
+                self._notice_since = time.monotonic()
+            if not self.polling and time.monotonic() - self._notice_since > NOTICE_MAX_WAIT_S:
+                self._flush_notices()  # writes keep coming: say what came so far
+            else:
+                self._arm_notices()
+
+    def _arm_notices(self) -> None:
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+        self._notice_timer = self.set_timer(self.notice_settle, self._flush_notices)
+
+    def _flush_notices(self) -> None:
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+        self._notice_timer = None
+        if self.polling:
+            self._arm_notices()  # our own poll: report once it is done
+            return
+        self._notice_since = None
+        for line in self.new_articles.flush():
+            self.notify(line, title="New articles", timeout=6, markup=False)
 
     def on_unmount(self) -> None:
         self.stores.close()
@@ -226,6 +310,13 @@ class NewsdeckApp(App[None]):
         if not isinstance(self.screen, FeedsScreen):
             self.push_screen(FeedsScreen())
 
+    def action_trends(self) -> None:
+        from tui.screens.trends import TrendsScreen
+
+        if not isinstance(self.screen, TrendsScreen):
+            main = self._main()
+            self.push_screen(TrendsScreen(main.tab if main is not None else 0))
+
     def action_topics(self) -> None:
         from tui.screens.topics import TopicsScreen
 
@@ -260,6 +351,9 @@ class NewsdeckApp(App[None]):
             "Feeds health", "Each feed's state, errors and next poll", self.action_feeds
         )
         yield SystemCommand(
+            "Trends", "Each topic's articles per day, spikes marked", self.action_trends
+        )
+        yield SystemCommand(
             "Toggle theme", "Switch between dark and light", self.action_toggle_theme
         )
         yield SystemCommand(
@@ -286,3 +380,13 @@ def _is_tty(fd: int) -> bool:
     except Exception:
         return False
     return os.isatty(fd)
+
+
+def input_ended(driver: object) -> bool:
+    """True when a web driver's input thread has stopped: its stdin (textual-serve's
+    pipe) reached end of file or the server said "exit". Textual's WebDriver then stops
+    reading, but nothing ends the app."""
+    thread = getattr(driver, "_key_thread", None)
+    if not isinstance(thread, threading.Thread):
+        return False
+    return thread.ident is not None and not thread.is_alive()

@@ -53,6 +53,14 @@ APP = [
     ),
     _b("F", "feeds", "Feeds", "Show the health of every feed.", "feeds", show=False),
     _b("T", "topics", "Topics", "Add, rename, delete and edit topics.", "topics", show=False),
+    _b(
+        "t",
+        "trends",
+        "Trends",
+        "Each topic's articles per day over 30 days, with spikes marked.",
+        "trends",
+        show=False,
+    ),
 ]
 
 # The dashboard: topic tabs, the filter and what applies to the current article.
@@ -85,6 +93,14 @@ MAIN = [
         show=False,
     ),
     _b("s", "star", "Star", "Star the article, or unstar it.", "star"),
+    _b(
+        "S",
+        "toggle_stories",
+        "Stories",
+        "One row per story, or every article on its own row.",
+        "toggle-stories",
+        show=False,
+    ),
     _b(
         "o", "open_link", "Browser", "Open the link in a browser (copies it over SSH).", "open-link"
     ),
@@ -129,6 +145,29 @@ READER = [
     _b("pageup,b", "page_up", "Page up", "Scroll one screen up.", "page-up", show=False),
     _b("n", "next_article", "Next", "Read the next article.", "next-article"),
     _b("p", "previous_article", "Previous", "Read the previous article.", "previous-article"),
+    _b(
+        "f",
+        "full_text",
+        "Full text",
+        "Show the full text of the article's page, or the feed's text again.",
+        "full-text",
+    ),
+    _b(
+        "v",
+        "next_version",
+        "Next version",
+        "Read the next outlet's version of this story.",
+        "next-version",
+        show=False,
+    ),
+    _b(
+        "V",
+        "previous_version",
+        "Previous version",
+        "Read the previous outlet's version of this story.",
+        "previous-version",
+        show=False,
+    ),
 ]
 
 FILTER = [
@@ -191,6 +230,17 @@ TABLE = [
     _b("G", "scroll_bottom", "Bottom", "Last row.", "bottom", show=False),
 ]
 
+TRENDS = [
+    _b("escape,q", "dismiss", "Back", "Back to the articles.", "back", key_display="esc"),
+    _b("j,down", "next", "Next topic", "Select the next topic's chart.", "down", show=False),
+    _b(
+        "k,up", "previous", "Previous topic", "Select the previous topic's chart.", "up", show=False
+    ),
+    _b("g,home", "first", "Top", "The first chart.", "top", show=False),
+    _b("G,end", "last", "Bottom", "The last chart.", "bottom", show=False),
+    _b("enter", "open", "Show articles", "Show the selected topic's articles.", "trends-open"),
+]
+
 EDITOR = [
     _b("escape", "cancel", "Cancel", "Close without saving.", "editor-cancel"),
     _b("ctrl+s", "save", "Save", "Save the topic to the config file.", "editor-save"),
@@ -212,6 +262,7 @@ HELP_SECTIONS: tuple[tuple[str, list[Binding]], ...] = (
     ("Filter bar", FILTER),
     ("Everywhere", APP),
     ("Feeds health", FEEDS),
+    ("Trends", TRENDS),
     ("Topic editor", TOPICS + EDITOR),
     ("Dialogs", [HELP[0], *PROMPT, *CONFIRM]),
 )

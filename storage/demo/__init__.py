@@ -156,9 +156,7 @@ def build_demo(folder: Path, now: float | None = None) -> Config:
     articles = load_articles()
     feeds = []
     for outlet in load_outlets():
-        mine = sorted(
-            (a for a in articles if a.outlet == outlet.slug), key=lambda a: a.hours_ago
-        )
+        mine = sorted((a for a in articles if a.outlet == outlet.slug), key=lambda a: a.hours_ago)
         write, suffix = WRITERS[outlet.format]
         path = folder / f"{outlet.slug}.{suffix}"
         path.write_text(write(outlet, mine, now), encoding="utf-8")

@@ -129,6 +129,53 @@ def build_db(path: Path, articles=ARTICLES, *, now: int = NOW) -> Path:
     return path
 
 
+# One story, three outlets (one per feed): the list shows it once, "+2 sources".
+STORY = (
+    (
+        0,
+        2.5,
+        "Germany to deliver two more Patriot systems to Ukraine",
+        "German Defence Minister Katrin Vollmer said on Tuesday that Berlin would hand over"
+        " two additional Patriot air defence systems to Ukraine within three months. The"
+        " package, worth about 2 billion euros, also includes 600 interceptor missiles.",
+    ),
+    (
+        1,
+        2.2,
+        "Berlin pledges extra Patriot batteries as Kyiv braces for winter strikes",
+        "Ukraine will receive two further Patriot batteries from Germany before the end of"
+        " the year, Katrin Vollmer announced. Kyiv has asked its allies for more air defence"
+        " ahead of expected Russian attacks on power plants.",
+    ),
+    (
+        2,
+        2.8,
+        "Vollmer: Germany sends Ukraine two Patriot systems and 600 interceptors",
+        "Berlin will give Ukraine two more Patriot air defence systems within three months,"
+        " Defence Minister Katrin Vollmer said on Tuesday, in a package worth 2 billion euros"
+        " that includes 600 interceptor missiles.",
+    ),
+)
+
+
+def build_story_db(path: Path, *, now: int = NOW) -> Path:
+    """The usual database plus STORY: three outlets' versions of one event."""
+    from dataclasses import replace
+
+    build_db(path, now=now)
+    with Store(path) as store:
+        feed_ids = [f.id for f in store.feeds()]
+        for n, (feed, hours, title, lead) in enumerate(STORY):
+            version = replace(entry(100 + n, hours, title, now=now), summary=lead)
+            store.ingest(feed_ids[feed], [version], now=now)
+    return path
+
+
+@pytest.fixture
+def story_db(tmp_path: Path) -> Path:
+    return build_story_db(tmp_path / "stories.db")
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return build_db(tmp_path / "news.db")
@@ -195,6 +242,8 @@ def kit() -> SimpleNamespace:
         TOPICS=TOPICS,
         entry=entry,
         build_db=build_db,
+        build_story_db=build_story_db,
+        STORY=STORY,
         make_config=make_config,
         make_app=make_app,
         settle=settle,

@@ -174,7 +174,13 @@ async def test_shift_m_marks_everything_in_view_read(kit, db_path: Path) -> None
     app = kit.make_app(db_path)
     async with app.run_test() as pilot:
         await kit.settle(pilot, app)
-        await pilot.press("2", "M")  # EU migration only
+        await pilot.press("2", "M")  # EU migration only; it asks first
+        await kit.settle(pilot, app)
+        assert "Mark every article read in EU migration? (5 stories)" in kit.screen_text(app)
+        await pilot.press("n")  # no: nothing changes
+        await kit.settle(pilot, app)
+        assert any(not r.read for r in rows(db_path, View(topic_id=main(app).topics[1].id)))
+        await pilot.press("M", "y")
         await kit.settle(pilot, app)
         screen = main(app)
         eu = screen.topics[1].id

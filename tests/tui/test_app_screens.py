@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -186,7 +187,9 @@ async def test_topic_editor_saves_to_the_config(kit, db_path: Path, config_file:
         if not hasattr(config_edit, "set_topics"):  # the storage side is not there yet
             assert "set_topics" in messages(app)
             return
-        assert 'name = "Harbours"' in config_file.read_text()
+        saved = tomllib.loads(config_file.read_text())["topics"]
+        assert saved[-1] == {"name": "Harbours", "query": "harbour OR port"}
+        assert "# my feeds, commented" in config_file.read_text()
         screen = app.screen_stack[1]
         assert isinstance(screen, MainScreen)
         assert [t.name for t in screen.topics][-1] == "Harbours"

@@ -195,9 +195,16 @@ def test_any_config_round_trips_through_the_template() -> None:
         feeds=(
             FeedConfig(url="https://example.org/feed?a=1&b='2'", title="It's a feed"),
             FeedConfig(url="file:///tmp/news.xml", enabled=False, interval=90),
+            FeedConfig(url="https://summaries.example/rss", full_text=True),
         ),
         topics=(
-            TopicConfig(name="Café", query="title:aid* -russia feed:kyiv", key="c"),
+            TopicConfig(
+                name="Café",
+                query="title:aid* -russia feed:kyiv",
+                key="c",
+                alert_command="notify-send 'new: Café'",
+                alert_url="https://ntfy.example/café-alerts",
+            ),
             TopicConfig(name="Long", query=" ".join(['"air defence" OR Patriot'] * 12)),
         ),
         keys=(("quit", "ctrl+q"), ("down", "j,down,ctrl+n")),

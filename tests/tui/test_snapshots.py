@@ -1,5 +1,7 @@
 """What the dashboard looks like, at 80x24 (a common SSH default) and at 120x40.
 
+Also: trends (`t`) with a spike, and a story several outlets carry in the reader.
+
 Deterministic: a fixed clock, the textual-dark theme, a fixed database, no cursor
 blink, and every worker finished before the picture is taken. After a deliberate
 change, look at the report and then run
@@ -65,3 +67,18 @@ def test_topic_editor(kit, db_path: Path, snap_compare, size: tuple[int, int]) -
     app = kit.make_app(db_path)
     keys = ("T", "enter", "tab", "end", "space", "minus", *"kyiv")
     assert snap_compare(app, terminal_size=size, run_before=steps(kit, app, *keys, pause=0.2))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_trends(kit, tmp_path: Path, snap_compare, size: tuple[int, int]) -> None:
+    from test_app_trends import trend_db
+
+    app = kit.make_app(trend_db(tmp_path / "trend.db", kit))
+    assert snap_compare(app, terminal_size=size, run_before=steps(kit, app, "t", "j"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_story_in_the_reader(kit, story_db: Path, snap_compare, size: tuple[int, int]) -> None:
+    app = kit.make_app(story_db)
+    keys = ("j", "j", "j", "enter")
+    assert snap_compare(app, terminal_size=size, run_before=steps(kit, app, *keys))

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.app import NewsdeckApp
 
     try:
-        app = NewsdeckApp(config=config, db_path=db_path)
+        app = NewsdeckApp(config=config, db_path=db_path, demo=demo_folder is not None)
         app.run(mouse=not getattr(args, "no_mouse", False))
     finally:
         if demo_folder is not None:

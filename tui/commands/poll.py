@@ -108,6 +108,9 @@ def daemon(db_path: Path, config: Config) -> int:
     from storage.poller import run_forever
 
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.INFO, stream=sys.stderr)
+    # httpx logs every request at INFO: 300 feeds every few minutes would bury the one
+    # line per round the log promises (docs/daemon.md).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     log = logging.getLogger("newsdeck.poll")
     log.info("polling %d feeds into %s; Ctrl+C to stop", len(config.feeds), db_path)
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from storage.config import Config, ConfigError, FeedConfig, TopicConfig, load_config
-from storage.store import Store
+from storage.store import Feed, Store
 
 
 class EditUnavailable(Exception):
@@ -59,6 +59,33 @@ def remove_feed(store: Store, config: Config, url: str) -> Config:
     new = _reload(config)
     store.sync_feeds(new.feeds)  # the feed is paused; its articles stay
     return new
+
+
+def set_feed_enabled(
+    store: Store, config: Config, feed: Feed, enabled: bool
+) -> tuple[Config | None, str]:
+    """Pause or resume a feed where it lasts: as `enabled` in the config file (created
+    from the defaults when there is none yet), then in the database. Returns the new
+    Config (None when the file was not changed) and a note for the user ('' if none).
+
+    A feed that is in no config file (a test's, the demo's, or one removed from the
+    file) is paused in the database only: the note says the next poll may undo it.
+    """
+    state = "active" if enabled else "paused"
+    url = feed.config_url or feed.url
+    edit = _config_edit() if config.path is not None else None
+    setter = getattr(edit, "set_feed_enabled", None)
+    in_file = (
+        setter is not None
+        and config.path is not None
+        and url in {f.url for f in config.feeds}
+        and bool(setter(config.path, url, enabled).updated)
+    )
+    new = _reload(config) if in_file else None
+    if new is not None:
+        store.sync_feeds(new.feeds)
+    store.set_feed_state(feed.id, state)  # resuming also makes it due now
+    return new, "" if new is not None else " (for now: it is not in a config file)"
 
 
 def save_topics(store: Store, config: Config, topics: Sequence[TopicConfig]) -> Config:

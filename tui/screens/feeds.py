@@ -1,7 +1,10 @@
-"""Feeds health: each feed's state, last status and error, next poll, article count.
+"""Feeds health: each feed's state, last status and error, next poll, how often it is
+polled (the adaptive interval), whether its pages' full text is fetched, article count.
 
-Pause / resume and retry change the database (Store.set_feed_state); add and remove
-change the config file (tui/screens/editing.py). Everything runs in thread workers.
+Pause / resume write `enabled` to the config file (so the next poll, which brings the
+database in line with the config, does not undo them) and then the database; retry
+changes the database only (Store.set_feed_state); add and remove change the config
+file (tui/screens/editing.py). Everything runs in thread workers.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from storage.config import url_problem
+from storage.config_template import format_duration
 from storage.store import Feed
 from tui import format, keys
 from tui.messages import ConfigChanged, DataChanged
@@ -28,7 +32,17 @@ from tui.widgets.table import KeyTable
 if TYPE_CHECKING:
     from tui.app import NewsdeckApp
 
-COLUMNS = ("Feed", "State", "Status", "Errors", "Next poll", "Articles", "Last error")
+COLUMNS = (
+    "Feed",
+    "State",
+    "Status",
+    "Errors",
+    "Next",
+    "Every",
+    "Text",
+    "Articles",
+    "Last error",
+)
 
 
 @dataclass
@@ -87,6 +101,8 @@ class FeedsScreen(ModalScreen[None]):
                 Text(str(feed.last_status) if feed.last_status else "-"),
                 Text(str(feed.error_count), justify="right"),
                 Text(format.until(feed.next_poll_at, now) if feed.state == "active" else "-"),
+                Text(self.every(feed)),
+                Text("full" if feed.full_text else "feed"),
                 Text(format.count(message.counts.get(feed.id, 0)), justify="right"),
                 Text((feed.last_error or "")[:60], overflow="ellipsis"),
                 key=str(feed.id),
@@ -98,6 +114,12 @@ class FeedsScreen(ModalScreen[None]):
         box.border_subtitle = f"{format.plural(len(message.feeds), 'feed')}, {failing} failing"
         self._show_selected()
 
+    def every(self, feed: Feed) -> str:
+        """How often the feed is polled when all is well: the adaptive interval once it
+        is known, else the feed's own or the [poll] interval."""
+        seconds = feed.effective_interval_s or feed.interval_s or self.app.config.poll.interval
+        return format_duration(int(seconds)) if seconds and seconds > 0 else "-"
+
     def on_data_table_row_highlighted(self) -> None:
         self._show_selected()
 
@@ -107,12 +129,21 @@ class FeedsScreen(ModalScreen[None]):
         if feed is None:
             note.update(Text("No feeds yet: press a to add one."))
             return
-        lines = [feed.url]
+        lines = [feed.url, self.schedule_line(feed)]
         if feed.last_error:
             lines.append(f"last error: {feed.last_error}")
         if feed.warning:
             lines.append(f"warning: {feed.warning}")
         note.update(Text("\n".join(lines)))
+
+    def schedule_line(self, feed: Feed) -> str:
+        configured = feed.interval_s or self.app.config.poll.interval
+        line = f"polled every {self.every(feed)}"
+        if feed.effective_interval_s and feed.effective_interval_s != configured:
+            line += f" (adapted to how often it posts; configured {format_duration(configured)})"
+        if feed.full_text:
+            return line + " · full text: on (each new article's page is fetched)"
+        return line + " · full text: off"
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.load()
@@ -128,12 +159,28 @@ class FeedsScreen(ModalScreen[None]):
     def action_pause(self) -> None:
         feed = self.selected()
         if feed is not None:
-            self._set_state(feed, "paused" if feed.state == "active" else "active")
+            self._pause(feed, resume=feed.state != "active")
 
     def action_retry(self) -> None:
         feed = self.selected()
         if feed is not None:
             self._set_state(feed, "active", poll=True)
+
+    @work(thread=True, group="feed-writes", exit_on_error=False)
+    def _pause(self, feed: Feed, resume: bool) -> None:
+        """Pause or resume in the config file (which outlives the next poll), then in
+        the database."""
+        try:
+            config, note = editing.set_feed_enabled(
+                self.app.stores.get(), self.app.config, feed, resume
+            )
+        except Exception as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+        word = "resumed" if resume else "paused"
+        self.app.call_from_thread(self._saved, config, f"{feed.name}: {word}{note}")
 
     @work(thread=True, group="feed-writes", exit_on_error=False)
     def _set_state(self, feed: Feed, state: str, poll: bool = False) -> None:
@@ -142,16 +189,13 @@ class FeedsScreen(ModalScreen[None]):
         except Exception as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._state_set, feed, state, poll)
+        self.app.call_from_thread(self._state_set, feed, poll)
 
-    def _state_set(self, feed: Feed, state: str, poll: bool) -> None:
+    def _state_set(self, feed: Feed, poll: bool) -> None:
         if poll:
             self.notify(f"{feed.name}: will be polled now", timeout=3, markup=False)
             if not self.app.polling:
                 self.app.start_poll(force=False)
-        else:
-            word = "paused" if state == "paused" else "resumed"
-            self.notify(f"{feed.name}: {word}", timeout=3, markup=False)
         self.load()
 
     def action_add(self) -> None:
@@ -198,6 +242,13 @@ class FeedsScreen(ModalScreen[None]):
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
             return
-        self.app.post_message(ConfigChanged(config))
         done = "Added" if what == "add" else "Removed"
-        self.app.call_from_thread(self.notify, f"{done} {url}", timeout=3, markup=False)
+        self.app.call_from_thread(self._saved, config, f"{done} {url}")
+
+    def _saved(self, config: object | None, text: str) -> None:
+        """On the loop, while the worker that wrote waits: the app takes the new config
+        and this screen re-reads now (so a test that waits for workers sees it)."""
+        if config is not None:
+            self.app.on_config_changed(ConfigChanged(config))
+        self.notify(text, timeout=4, markup=False)
+        self.load()

@@ -15,7 +15,7 @@ INTRO = (
     "Keys can be changed in the config file's [keys] table, by binding id, e.g.\n"
     '  [keys]\n  down = "j,down,ctrl+n"\n'
     "ctrl+p opens the command palette: poll now, add feed, edit topics, feeds health,\n"
-    "toggle theme, mark all read."
+    "trends, toggle theme, mark all read."
 )
 
 

@@ -1,15 +1,13 @@
 """The dashboard screen: header, topic tabs, filter bar, article list, reader, footer.
 
-It owns the current view (topic + filter) and what the keys do to the article under
-the cursor. Reads and writes run in thread workers (see tui/data.py); their results
-come back as messages. Below WIDE columns the reader takes the list's place.
+It owns the current view (topic + filter, one row per story or per article); what the
+keys do to the article under the cursor is in tui/screens/article_actions.py. Reads
+and writes run in thread workers (see tui/data.py); their results come back as
+messages. Below WIDE columns the reader takes the list's place.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import webbrowser
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,9 +21,11 @@ from storage.listing import TopicInfo, View
 from storage.store import ArticleRow
 from tui import format, keys
 from tui.messages import DataChanged, StatsLoaded
+from tui.screens.article_actions import ArticleActions
 from tui.widgets.article_list import ArticleList
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.highlight import Terms, terms_of
+from tui.widgets.list_source import StoryListRow
 from tui.widgets.reader import ArticleReader
 from tui.widgets.status import StatusHeader
 from tui.widgets.tabs import Tab, TopicTabs
@@ -37,17 +37,7 @@ WIDE = 110  # columns from which the reader opens beside the list
 SPARK_DAYS = 14
 
 
-def have_browser() -> bool:
-    """False where a browser cannot show up for the user: Linux without a display,
-    as over SSH (webbrowser would start a text browser or nothing on the server)."""
-    if os.environ.get("BROWSER"):
-        return True
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
-class MainScreen(Screen[None]):
+class MainScreen(ArticleActions, Screen[None]):
     BINDINGS = keys.MAIN
     app: NewsdeckApp
 
@@ -109,8 +99,19 @@ class MainScreen(Screen[None]):
         self.articles.show(self.current_view(query), self.terms(query))
         self._update_titles()
 
+    def view_name(self) -> str:
+        return self.topics[self.tab - 1].name if self.tab else "All articles"
+
+    def action_toggle_stories(self) -> None:
+        """S: one row per story, or every article."""
+        grouped = not self.articles.grouped
+        self.articles.grouped = grouped
+        self._show_view()
+        text = "One row per story" if grouped else "Every article, each on its own row"
+        self.notify(text, timeout=2)
+
     def _update_titles(self) -> None:
-        name = self.topics[self.tab - 1].name if self.tab else "All articles"
+        name = self.view_name()
         # Text, not str: a border title given as str is parsed as markup.
         self.articles.border_title = Text(f"{name}  /{self.filter}" if self.filter else name)
         self.query_one(TopicTabs).select(self.tab)
@@ -182,6 +183,7 @@ class MainScreen(Screen[None]):
     def on_stats_loaded(self, stats: StatsLoaded) -> None:
         old_ids = [t.id for t in self.topics]
         self.stats = stats
+        self.app.topics_counted(stats.topics)
         self.topics = stats.topics
         tabs = [Tab("All", stats.all_unread, format.sparkline(stats.sparklines.get(None, [])))]
         tabs += [
@@ -229,16 +231,21 @@ class MainScreen(Screen[None]):
         self.open_article(event.row)
 
     def open_article(self, row: ArticleRow) -> None:
+        """Open a row in the reader; a story's row opens it with every outlet's version."""
         self.add_class("-reading")
-        self.reader.open(row.id, self.terms())
+        story = row.story_id if isinstance(row, StoryListRow) and row.size > 1 else None
+        self.reader.open(row.id, self.terms(), story)
         self.reader.focus()
 
     @on(ArticleReader.Shown)
     def _shown(self, event: ArticleReader.Shown) -> None:
-        self.reader.border_title = Text(event.article.feed)
         self.reader.border_subtitle = f"{self.articles.cursor + 1} of {self.articles.total or 0}"
         if event.was_unread:
-            self.articles.mark([event.article.id], read=True)
+            row = self.articles.current()
+            ids = [event.article.id]
+            if row is not None and self.reader.story_id is not None:
+                ids.append(row.id)  # the story's row, whichever version is shown
+            self.articles.mark(ids, read=True)
             self.load_stats()
 
     @on(ArticleReader.Navigate)
@@ -293,98 +300,3 @@ class MainScreen(Screen[None]):
         elif self.filter or self.filter_bar.display:
             self.clear_filter()
             self.articles.focus()
-
-    # -- the article under the cursor --------------------------------------------------------
-
-    def target(self) -> ArticleRow | None:
-        """The article the keys act on: the one being read, else the list's cursor."""
-        row = self.articles.current()
-        reading = self.reader.article if self.reading else None
-        if reading is not None and (row is None or row.id != reading.id):
-            return ArticleRow(
-                reading.id,
-                reading.feed_id,
-                reading.feed,
-                reading.title,
-                reading.url,
-                reading.author,
-                reading.published,
-                reading.read,
-                reading.starred,
-            )
-        return row
-
-    def action_toggle_read(self) -> None:
-        row = self.target()
-        if row is not None:
-            self.articles.mark([row.id], read=not row.read)
-            self._write("read", [row.id], not row.read)
-
-    def action_star(self) -> None:
-        row = self.target()
-        if row is not None:
-            self.articles.mark([row.id], starred=not row.starred)
-            self._write("starred", [row.id], not row.starred)
-
-    @work(thread=True, group="writes", exit_on_error=False)
-    def _write(self, flag: str, ids: list[int], value: bool) -> None:
-        store = self.app.stores.get()
-        try:
-            if flag == "read":
-                store.set_read(ids, value)
-            else:
-                store.set_starred(ids, value)
-        except Exception as error:
-            self.app.call_from_thread(self._write_failed, str(error))
-            return
-        self.app.call_from_thread(self.load_stats)
-
-    def _write_failed(self, message: str) -> None:
-        self.notify(message, severity="error", markup=False)
-        self.articles.reload()
-
-    def action_mark_all_read(self) -> None:
-        if self.articles.view is not None and self.articles.total:
-            self._mark_view_read(self.articles.view)
-
-    @work(thread=True, group="writes", exit_on_error=False)
-    def _mark_view_read(self, view: View) -> None:
-        try:
-            changed = self.app.stores.get().mark_view_read(view)
-        except Exception as error:
-            self.app.call_from_thread(self._write_failed, str(error))
-            return
-        self.app.call_from_thread(self._marked_view_read, changed)
-
-    def _marked_view_read(self, changed: int) -> None:
-        self.articles.mark_all(read=True)
-        self.notify(f"Marked {format.plural(changed, 'article')} read", timeout=3)
-        self.load_stats()
-
-    def action_open_link(self) -> None:
-        row = self.target()
-        if row is None or not row.url:
-            self.notify("This article has no link", severity="warning", timeout=3)
-        elif not have_browser():
-            self.app.copy_to_clipboard(row.url)
-            self.notify(
-                f"No browser here, so the link was copied: {row.url}", timeout=5, markup=False
-            )
-        else:
-            self._open_in_browser(row.url)
-
-    @work(thread=True, group="browser", exit_on_error=False)
-    def _open_in_browser(self, url: str) -> None:
-        if not webbrowser.open(url):
-            self.app.call_from_thread(self.app.copy_to_clipboard, url)
-            self.app.call_from_thread(
-                self.notify, f"Could not start a browser; copied the link: {url}", markup=False
-            )
-
-    def action_copy_link(self) -> None:
-        row = self.target()
-        if row is None or not row.url:
-            self.notify("This article has no link", severity="warning", timeout=3)
-            return
-        self.app.copy_to_clipboard(row.url)
-        self.notify(f"Copied link: {row.url}", timeout=4, markup=False)

@@ -159,8 +159,13 @@ class TopicsScreen(ModalScreen[None]):
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
             return
-        self.app.post_message(ConfigChanged(config))
-        self.app.call_from_thread(self.notify, "Topics saved", timeout=3)
+        self.app.call_from_thread(self._saved, config)
+
+    def _saved(self, config: object) -> None:
+        self.app.on_config_changed(ConfigChanged(config))  # (the app re-reads every screen)
+        self.notify("Topics saved", timeout=3)
+        self.show_rows()
+        self.load()
 
 
 class TopicEditor(ModalScreen[tuple[int | None, str, str] | None]):

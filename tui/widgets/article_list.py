@@ -4,13 +4,15 @@ The virtual height is the view's count; render_line takes the row from a small L
 of pages and asks a thread worker for pages it lacks (a placeholder line shows
 meanwhile). Switching view, and refreshing after another process wrote, each happen
 in one worker that returns the count together with the first visible pages, so the
-list swaps in one step: no flicker, the cursor stays on its article.
+list swaps in one step: no flicker, the cursor stays on its article. By default a row
+is a story (tui/widgets/list_source.py), whose exact count follows in a second worker
+("1-19 of ~240" until then); `grouped = False` lists every article.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
@@ -25,6 +27,7 @@ from textual.worker import get_current_worker
 from storage.store import ArticleRow
 from tui import format, keys
 from tui.data import ThreadStores
+from tui.widgets import list_source
 from tui.widgets.article_rows import (
     COMPONENTS,
     RowStyles,
@@ -34,41 +37,21 @@ from tui.widgets.article_rows import (
     to_strip,
 )
 from tui.widgets.highlight import Terms
-from tui.widgets.page_cache import PageCache, relocate
+from tui.widgets.list_keys import ListKeys
+from tui.widgets.list_source import (
+    PAGE_SIZE,
+    PageLoaded,
+    StoriesCounted,
+    ViewFailed,
+    ViewLoaded,
+)
+from tui.widgets.page_cache import PageCache
 
 if TYPE_CHECKING:
     from storage.listing import View
 
-PAGE_SIZE = 100
 
-
-@dataclass
-class ViewLoaded(Message):
-    epoch: int
-    view: Any
-    total: int
-    cursor: int
-    scroll_y: int
-    pages: dict[int, list[ArticleRow]] = field(default_factory=dict)
-    reload: bool = False
-    terms: Terms = ()
-
-
-@dataclass
-class ViewFailed(Message):
-    epoch: int
-    view: Any
-    error: Exception
-
-
-@dataclass
-class PageLoaded(Message):
-    epoch: int
-    page: int
-    rows: list[ArticleRow]
-
-
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(ListKeys, ScrollView, can_focus=True):
     """Rows of the current view: unread marker, title, feed, age, star."""
 
     BINDINGS = keys.LIST
@@ -112,6 +95,7 @@ class ArticleList(ScrollView, can_focus=True):
         stores: ThreadStores,
         now: Callable[[], float],
         *,
+        grouped: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -128,6 +112,10 @@ class ArticleList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: RowStyles | None = None
         self.fetches = 0  # pages read from the store; tests and benchmarks look at it
+        self.grouped = grouped  # one row per story (what the next load shows)
+        self.shown_grouped = grouped  # what the rows on screen are
+        self.story_counts = list_source.StoryCounts()
+        self.counting = False  # total is the article count until the stories are counted
 
     # -- what the screen calls -----------------------------------------------------------
 
@@ -192,47 +180,64 @@ class ArticleList(ScrollView, can_focus=True):
         height: int,
     ) -> None:
         worker = get_current_worker()
-        store = self.stores.get()
+        grouped = self.grouped
         try:
-            total = store.count(view)
-            cursor, new_scroll = 0, 0
-            if anchor is not None:
-                cursor, new_scroll = relocate(
-                    lambda offset, limit: store.page(view, offset, limit),
-                    anchor,
-                    total,
-                    scroll_y,
-                    height,
-                )
-            if worker.is_cancelled:
-                return
-            first = max(0, new_scroll - PAGE_SIZE // 2)
-            last = min(total - 1, new_scroll + height + PAGE_SIZE // 2)
-            pages: dict[int, list[ArticleRow]] = {}
-            for page in range(first // PAGE_SIZE, last // PAGE_SIZE + 1) if total else ():
-                pages[page] = store.page(view, page * PAGE_SIZE, PAGE_SIZE)
-                self.fetches += 1
+            loaded = list_source.load_view(
+                self.stores.get(),
+                view,
+                grouped,
+                anchor,
+                scroll_y,
+                height,
+                lambda: worker.is_cancelled,
+                self.story_counts,
+            )
         except Exception as error:  # QueryError, StorageError: shown, never raised
             self.post_message(ViewFailed(epoch, view, error))
             return
-        if not worker.is_cancelled:
-            self.post_message(
-                ViewLoaded(
-                    epoch,
-                    view,
-                    total,
-                    cursor,
-                    new_scroll,
-                    pages,
-                    reload=anchor is not None,
-                    terms=terms,
-                )
+        if loaded is None or worker.is_cancelled:
+            return
+        total, cursor, new_scroll, pages, uncounted = loaded
+        self.fetches += len(pages)
+        self.post_message(
+            ViewLoaded(
+                epoch,
+                view,
+                total,
+                cursor,
+                new_scroll,
+                pages,
+                reload=anchor is not None,
+                terms=terms,
+                grouped=grouped,
+                articles=uncounted,
             )
+        )
+
+    @work(thread=True, exclusive=True, group="article-list-count", exit_on_error=False)
+    def _count_stories(self, epoch: int, view: View, articles: int) -> None:
+        try:
+            stories = list_source.count_stories(self.stores.get(), view)
+        except Exception:  # the article count stays as the total
+            return
+        self.story_counts.put(view, articles, stories)
+        self.post_message(StoriesCounted(epoch, view, stories))
+
+    def on_stories_counted(self, message: StoriesCounted) -> None:
+        message.stop()
+        if message.epoch != self._epoch or message.view != self.view:
+            return
+        self.counting = False
+        self.total = message.stories
+        self._update_subtitle()  # (the total may not have changed: the ~ goes anyway)
+        if self.cursor >= message.stories:
+            self.move_cursor(message.stories - 1)
+        self.refresh()
 
     @work(thread=True, group="article-list-pages", exit_on_error=False)
-    def _fetch_page(self, epoch: int, view: View, page: int) -> None:
+    def _fetch_page(self, epoch: int, view: View, page: int, grouped: bool) -> None:
         try:
-            rows = self.stores.get().page(view, page * PAGE_SIZE, PAGE_SIZE)
+            rows = list_source.page(self.stores.get(), view, page * PAGE_SIZE, PAGE_SIZE, grouped)
         except Exception:
             rows = []
         self.fetches += 1
@@ -245,6 +250,10 @@ class ArticleList(ScrollView, can_focus=True):
         self._switching = None
         self.view = message.view
         self.terms = message.terms
+        self.shown_grouped = message.grouped
+        self.counting = message.articles is not None
+        if message.articles is not None:
+            self._count_stories(message.epoch, message.view, message.articles)
         self.pages.clear()
         for page, rows in message.pages.items():
             self.pages.put(page, rows)
@@ -253,6 +262,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.cursor = message.cursor
         self._update_virtual_size()
         self.scroll_to(y=message.scroll_y, animate=False, immediate=True)
+        self._update_subtitle()
         self.refresh()
         self.post_message(self.Swapped(self, message.view, message.total, message.reload))
         self.post_message(self.Highlighted(self, self.cursor, self.pages.row(self.cursor)))
@@ -288,7 +298,8 @@ class ArticleList(ScrollView, can_focus=True):
             self.border_subtitle = "loading"
             return
         height = self.scrollable_content_region.height
-        self.border_subtitle = format.window(self.scroll_offset.y, height, self.total)
+        window = format.window(self.scroll_offset.y, height, self.total)
+        self.border_subtitle = window.replace(" of ", " of ~") if self.counting else window
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
@@ -321,7 +332,7 @@ class ArticleList(ScrollView, can_focus=True):
             top = self.scroll_offset.y
             for page in self.pages.missing(top - height, top + 2 * height, total):
                 self.pages.pending.add(page)
-                self._fetch_page(self._epoch, self.view, page)
+                self._fetch_page(self._epoch, self.view, page, self.shown_grouped)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -352,6 +363,7 @@ class ArticleList(ScrollView, can_focus=True):
             row.title,
             row.feed,
             self.terms,
+            getattr(row, "sources", 1),
         )
         strip = self._strips.get(key)
         if strip is None:
@@ -366,42 +378,3 @@ class ArticleList(ScrollView, can_focus=True):
                 self.rich_style, *(get(f"article-list--{c}", partial=True) for c in COMPONENTS)
             )
         return self._styles
-
-    # -- keys and mouse --------------------------------------------------------------------
-
-    def action_cursor_down(self) -> None:
-        self.move_cursor(self.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self.move_cursor(self.cursor - 1)
-
-    def action_first(self) -> None:
-        self.move_cursor(0)
-
-    def action_last(self) -> None:
-        self.move_cursor((self.total or 1) - 1)
-
-    def action_page_down(self) -> None:
-        height = max(1, self.scrollable_content_region.height)
-        self.scroll_to(y=self.scroll_offset.y + height, animate=False, immediate=True)
-        self.move_cursor(self.cursor + height)
-
-    def action_page_up(self) -> None:
-        height = max(1, self.scrollable_content_region.height)
-        self.scroll_to(y=self.scroll_offset.y - height, animate=False, immediate=True)
-        self.move_cursor(self.cursor - height)
-
-    def action_open(self) -> None:
-        row = self.current()
-        if row is not None:
-            self.post_message(self.Opened(self, self.cursor, row))
-
-    async def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = self.scroll_offset.y + offset.y
-        if self.total and index < self.total:
-            self.move_cursor(index)
-            if event.chain >= 2:
-                self.action_open()

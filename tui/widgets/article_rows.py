@@ -1,6 +1,9 @@
 """How one article list line looks: pure functions from a row and styles to Rich Text.
 
     ● Kyiv receives first air defence systems of the winter…  The Kyiv Ledger  30m ★
+    ● EU ministers agree asylum screening rules +2 sources    Brussels Wire    1h
+
+A story that several outlets carry shows once, with how many other outlets have it.
 
 Unread rows carry a marker and bold titles, the cursor row is reversed: both read
 without colour. Titles are Rich Text built from plain strings, never markup, so a
@@ -68,6 +71,8 @@ def row_text(
 
     feed_cells = feed_width(width)
     title_width = max(1, width - 2 - 1 - feed_cells - 5 - 2)  # marker, gap, feed, age, star
+    more = sources_text(getattr(row, "sources", 1) - 1, width)
+    title_width = max(1, title_width - len(more))
     line = Text(no_wrap=True, style=styles.base)
     line.append(f"{' ' if row.read else UNREAD_MARK} ", style=colour(styles.marker))
     state = styles.read if row.read else styles.unread
@@ -76,8 +81,11 @@ def row_text(
     )
     for start, end in spans(row.title, terms):
         title.stylize(colour(styles.match) + Style(underline=True), start, end)
-    title.truncate(title_width, overflow="ellipsis", pad=True)
+    title.truncate(title_width, overflow="ellipsis", pad=not more)
     line.append_text(title)
+    if more:
+        line.append(more, style=colour(styles.feed))
+        line.append(" " * (title_width - title.cell_len))
     line.append(" ")
     if feed_cells:
         feed = Text(row.feed, style=colour(styles.feed), no_wrap=True)
@@ -91,6 +99,15 @@ def row_text(
     if is_cursor:
         line.stylize(styles.cursor)
     return line
+
+
+def sources_text(more: int, width: int) -> str:
+    """' +3 sources' after a story's title (' +3' when narrow); '' for one outlet."""
+    if more <= 0:
+        return ""
+    if width < 60:
+        return f" +{more}"
+    return f" +{more} source{'s' if more > 1 else ''}"
 
 
 def placeholder_text(width: int, styles: RowStyles, is_cursor: bool) -> Text:

@@ -1,0 +1,340 @@
+"""Same story, many outlets: story ids assigned at ingest, and one row per story for lists.
+
+At ingest (`assign_stories`, called by store.after_ingest in the ingest transaction),
+each new article's names, figures and places (storage/story_match.py) are looked up in
+`story_keys`, an index of the same terms of articles published within WINDOW of it. The
+candidate sharing the most weight that passes `story_match.same_story` lends its story
+id; an article with none starts its own story (story_id = its id). Candidates from the
+article's own feed are skipped: a feed's follow-ups are new stories, not other outlets'
+versions. Stories never merge later, so a story id never changes.
+
+Reading: `story_page` shows a view one row per story, at the position of the story's
+newest article in the view, with its size, its number of feeds ("+N sources") and its
+unread count. It walks the view's own pages (storage/listing.py) and drops rows whose
+story has a newer article in the view, so a page costs about `limit` times the story
+size whatever the database's size; deep pages resume from a cached position.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+
+from storage import listing
+from storage.listing import PageCache, View, compile_view, page_ids, rows_by_id
+from storage.store import ArticleRow
+from storage.story_match import LEAD_CHARS, MIN_SHARED, W_PLACE, Features, features, same_story
+
+GROUPING = True  # benchmarks switch grouping off to measure what it costs at ingest
+DAY = 86_400
+WINDOW = 3 * DAY  # how far apart in publication time two versions of a story may be
+RETAIN = 30 * DAY  # keys of articles published longer ago than this are pruned
+INDEXED = 5
+LOOKUP_LIMIT = 32  # a key found in this many articles of the window is too common to count
+PRUNE_EVERY = 2048  # new articles between two prunes, each of one slice of the keys
+PRUNE_SLICES = 16
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """One row of a list grouped by story."""
+
+    article: ArticleRow  # the story's newest article in the view
+    story_id: int
+    size: int  # articles in the story, in any view
+    sources: int  # feeds they came from
+    unread: int
+
+    @property
+    def more_sources(self) -> int:
+        """N of "+N sources": the other feeds that carry the story."""
+        return self.sources - 1
+
+
+# -- ingest ------------------------------------------------------------------------------
+
+
+def assign_stories(
+    conn: sqlite3.Connection, new_ids: list[int] | tuple[int, ...], updated_ids: tuple = ()
+) -> None:
+    """Give new articles a story id and index their terms. Call inside the ingest
+    transaction, after the articles are written. Updated articles keep their story
+    (only those stored before grouping existed get one)."""
+    if not GROUPING:
+        return
+    ids = sorted(new_ids)
+    if updated_ids:
+        ids += _ungrouped(conn, list(updated_ids))
+    for start in range(0, len(ids), _CHUNK):
+        _assign(conn, ids[start : start + _CHUNK])
+
+
+def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT id FROM articles WHERE id IN ({marks}) AND story_id IS NULL"
+    return [r[0] for r in conn.execute(sql, ids)]
+
+
+def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        # Columns before `text` only: reading past it would load the whole article.
+        "SELECT id, feed_id, published, title,"
+        f" CASE WHEN summary != '' THEN summary ELSE substr(text, 1, {LEAD_CHARS}) END"
+        f" FROM articles WHERE id IN ({marks}) ORDER BY id",
+        ids,
+    ).fetchall()
+    updates: list[tuple[int, int, int]] = []
+    keys: list[tuple[int, int, int, int, int]] = []
+    latest = 0
+    for article_id, feed_id, published, title, lead in rows:
+        found = features(title, lead)
+        story = _find_story(conn, article_id, feed_id, published, found) or article_id
+        updates.append((story, found.text_hash, article_id))
+        # Weights are multiples of 0.5: stored doubled, as integers.
+        anchors, places = int(found.anchors * 2), found.places
+        keys += [
+            (k, published, article_id, feed_id, story, int(w * 2), anchors, places)
+            for k, w in found.keys[:INDEXED]
+        ]
+        latest = max(latest, published)
+    # Keys go in after the whole batch: one batch is one feed, whose articles are never
+    # each other's candidates anyway.
+    conn.executemany("UPDATE articles SET story_id = ?, fingerprint = ? WHERE id = ?", updates)
+    conn.executemany("INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", keys)
+    for article_id in ids:
+        if article_id % PRUNE_EVERY == 0:
+            prune_keys(conn, latest - RETAIN, (article_id // PRUNE_EVERY) % PRUNE_SLICES)
+
+
+@lru_cache(maxsize=64)
+def _lookup_sql(n: int) -> str:
+    """Candidates sharing any of n keys, with the weight they share, summed by SQLite.
+
+    Per key: the other feeds' articles within the window that have it, unless
+    LOOKUP_LIMIT or more articles do. A term that common in the window (a year, a much
+    quoted minister) tells no event from another. Both parts are capped ranges of the
+    primary key. Weights are doubled integers; a key counts its lower weight unless
+    neither side has it as an anchor (story_match.pair_weight). Only candidates that
+    could still pass once their shared places are added come back, so Python sees a
+    handful of rows, not every posting.
+    """
+    one = (
+        "SELECT article_id, story_id, CASE WHEN max(weight, ?{mine}) < 4 THEN 0"
+        " ELSE min(weight, ?{mine}) END AS value, anchors, places FROM story_keys"
+        " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} AND feed_id != ?{feed}"
+        " AND (SELECT count(*) FROM (SELECT 1 FROM story_keys"
+        " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} LIMIT ?{cap})) < ?{cap}"
+    )
+    feed, least = 5 * n + 1, 5 * n + 2
+    numbered = (
+        one.format(key=i + 1, lo=i + 2, hi=i + 3, cap=i + 4, mine=i + 5, feed=feed)
+        for i in range(0, 5 * n, 5)
+    )
+    postings = " UNION ALL ".join(f"SELECT * FROM ({part})" for part in numbered)
+    return (
+        f"SELECT article_id, story_id, sum(value), anchors, places FROM ({postings})"
+        f" GROUP BY article_id HAVING sum(value) >= ?{least}"
+    )
+
+
+def _find_story(
+    conn: sqlite3.Connection, article_id: int, feed_id: int, published: int, found: Features
+) -> int | None:
+    """The story id of the candidate sharing most with one article, or None."""
+    # Shared places add at most this much weight; the keys must bring the rest.
+    least = MIN_SHARED - W_PLACE * found.places.bit_count()
+    mine = dict(found.keys)  # a hash collision between two of its own terms keeps one
+    if sum(mine.values()) < least:
+        return None
+    params: list[int] = []
+    for key, weight in mine.items():
+        params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
+    params += (feed_id, int(2 * least))
+    best: tuple[float, int, int] | None = None
+    for other, story, doubled, anchors, places in conn.execute(_lookup_sql(len(mine)), params):
+        shared = doubled / 2 + W_PLACE * (found.places & places).bit_count()
+        if other != article_id and same_story(shared, found.anchors, anchors / 2):
+            rank = (shared, -other, story)  # most shared weight; ties: the oldest
+            if best is None or rank > best:
+                best = rank
+    return best[2] if best else None
+
+
+def prune_keys(conn: sqlite3.Connection, before: int, part: int | None = None) -> int:
+    """Delete the keys of articles published before `before`: all of them, or one of
+    PRUNE_SLICES slices of the key space (each prune then scans a sixteenth of the
+    table). Returns how many went."""
+    if part is None:
+        cur = conn.execute("DELETE FROM story_keys WHERE published < ?", (before,))
+        return cur.rowcount
+    size = 2**32 // PRUNE_SLICES
+    cur = conn.execute(
+        "DELETE FROM story_keys WHERE key >= ? AND key < ? AND published < ?",
+        (part * size, (part + 1) * size, before),
+    )
+    return cur.rowcount
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def story_page(
+    conn: sqlite3.Connection,
+    view: View,
+    offset: int = 0,
+    limit: int = 50,
+    now: int | None = None,
+    cache: PageCache | None = None,
+    view_cache: PageCache | None = None,
+) -> list[StoryRow]:
+    """Stories `offset` .. `offset + limit` of a view, one row each, in the view's order.
+    `cache` remembers where earlier pages ended; `view_cache` is listing's own."""
+    q = compile_view(view, now)  # a bad query fails here, before any work
+    offset, limit = max(0, offset), max(0, limit)
+    key = ("stories", view.topic_id, view.sort, q.match, q.where, q.params)
+    stories, position = 0, 0  # stories before `position`, an offset into the view's rows
+    if cache is not None:
+        cache.check(conn)
+        known = cache.nearest(key, offset)
+        if known is not None:
+            stories, (position, _) = known
+    chunk = min(_CHUNK, max(64, 2 * (offset - stories + limit)))
+    picked: list[int] = []
+    while len(picked) < limit:
+        ids = page_ids(conn, view, position, chunk, now, view_cache)
+        if not ids:
+            break
+        heads = _story_heads(conn, view, ids, now)
+        for i, article_id in enumerate(ids):
+            if article_id not in heads:
+                continue
+            if stories >= offset:
+                picked.append(article_id)
+            stories += 1
+            if len(picked) == limit:
+                position += i + 1
+                break
+        else:
+            position += len(ids)
+        if len(ids) < chunk:
+            break
+    if cache is not None:
+        cache.remember(key, stories, (position, 0))
+    return _story_rows(conn, picked)
+
+
+def _story_heads(conn: sqlite3.Connection, view: View, ids: list[int], now: int | None) -> set[int]:
+    """Those of `ids` that are their story's newest article in the view."""
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT id, story_id, published FROM articles WHERE id IN ({marks})", ids
+    ).fetchall()
+    grouped = {story for _, story, _ in rows if story is not None}
+    members: dict[int, list[tuple[int, int]]] = {}
+    if grouped:
+        story_marks = ",".join("?" * len(grouped))
+        for member, story, published in conn.execute(
+            f"SELECT id, story_id, published FROM articles WHERE story_id IN ({story_marks})",
+            list(grouped),
+        ):
+            members.setdefault(story, []).append((published, member))
+    newer: dict[int, list[int]] = {}
+    for article_id, story, published in rows:
+        if story is not None:
+            later = [m for p, m in members.get(story, ()) if (p, m) > (published, article_id)]
+            if later:
+                newer[article_id] = later
+    shown = in_view(conn, view, sorted({m for ms in newer.values() for m in ms}), now)
+    return {row[0] for row in rows if not any(m in shown for m in newer.get(row[0], ()))}
+
+
+def in_view(conn: sqlite3.Connection, view: View, ids: list[int], now: int | None) -> set[int]:
+    """Which of `ids` a view shows (its topic, query and filters)."""
+    q = compile_view(view, now)
+    if not ids or (view.topic_id is None and q.empty):
+        return set(ids)
+    numbers = ",".join(str(int(i)) for i in ids)  # integers from the database, not input
+    fts = f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({numbers})"
+    condition, params = q.condition(fts)
+    sql = f"SELECT a.id FROM articles a WHERE a.id IN ({numbers}) AND {condition}"
+    if view.topic_id is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM article_topics t"
+            " WHERE t.topic_id = ? AND t.article_id = a.id)"
+        )
+        params.append(view.topic_id)
+    return {r[0] for r in conn.execute(sql, params)}
+
+
+def _story_rows(conn: sqlite3.Connection, ids: list[int]) -> list[StoryRow]:
+    articles = rows_by_id(conn, ids)
+    if not articles:
+        return []
+    marks = ",".join("?" * len(ids))
+    story_of = dict(
+        conn.execute(
+            f"SELECT id, coalesce(story_id, id) FROM articles WHERE id IN ({marks})", ids
+        ).fetchall()
+    )
+    stories = sorted(set(story_of.values()))
+    story_marks = ",".join("?" * len(stories))
+    counts = {
+        story: (size, sources, unread)
+        for story, size, sources, unread in conn.execute(
+            "SELECT story_id, count(*), count(DISTINCT feed_id), sum(read = 0) FROM articles"
+            f" WHERE story_id IN ({story_marks}) GROUP BY story_id",
+            stories,
+        )
+    }
+    out = []
+    for row in articles:
+        story = story_of[row.id]
+        size, sources, unread = counts.get(story, (1, 1, int(not row.read)))
+        out.append(StoryRow(row, story, size, sources, unread))
+    return out
+
+
+def story_count(conn: sqlite3.Connection, view: View, now: int | None = None) -> int:
+    """How many stories a view shows. All articles: two index counts; any other view
+    reads its rows once (like `listing.count` does for filters)."""
+    q = compile_view(view, now)
+    if view.topic_id is None and q.empty:
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        members = conn.execute("SELECT count(*) FROM articles WHERE story_id != id").fetchone()[0]
+        return total - members
+    plan = listing._plan(conn, view, q, 0, counting=True)
+    return conn.execute(
+        f"WITH v(id, p, i) AS ({plan.sql}) SELECT count(DISTINCT coalesce(a.story_id, a.id))"
+        " FROM v JOIN articles a ON a.id = v.id",
+        plan.params,
+    ).fetchone()[0]
+
+
+def story_of(conn: sqlite3.Connection, article_id: int) -> int | None:
+    """The story an article belongs to (its own id when alone), None when no such article."""
+    row = conn.execute(
+        "SELECT coalesce(story_id, id) FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def story_article_ids(conn: sqlite3.Connection, story_id: int) -> list[int]:
+    """A story's articles, oldest first. Any member's id finds the whole story."""
+    story = story_of(conn, story_id)
+    if story is None:
+        return []
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM articles WHERE story_id = ? OR id = ? ORDER BY published, id",
+            (story, story),
+        )
+    ]
+
+
+def story_articles(conn: sqlite3.Connection, story_id: int) -> list[ArticleRow]:
+    """Each outlet's version of a story, oldest first."""
+    return rows_by_id(conn, story_article_ids(conn, story_id))

@@ -1,0 +1,305 @@
+"""Same-story matching as pure functions: what a headline and its lead say, and whether
+two of them report one event. No SQL here; storage/stories.py stores and looks up what
+this computes.
+
+An article becomes `Features`: weighted terms of its title and the start of its lead.
+
+- Words are case- and accent-folded, lightly transliterated (w/v, k/c, kh/ch/h, y/i,
+  ph/f, doubled letters) and cut to five letters, so "Patriot-Systeme" meets "systems",
+  "Charkiw" meets "Kharkiv" and "Kommissar" meets "Commissioner".
+- Numbers are canonical: "112,000", "112.000" and "112 000" are one number, "6,1" is
+  6.1, "2,0" is 2.
+- A small gazetteer gives countries, capitals and institutions (EU, NATO, ECB, UN) one
+  term in English, German, French and Spanish ("Deutschland", "allemande", "Berlin").
+
+Anchors are the terms that survive translation and tell one event from another: numbers
+of two or more digits, gazetteer names, and words capitalised in mid-sentence (proper
+nouns such as "Frontex", "NASAMS" or a minister's surname). Only anchors are compared:
+across languages nothing else carries over, and within one language rewrites of a
+headline share their names and figures far more than their wording (measured on
+tests/data/story_groups.json). Two articles report one event when their shared anchor
+weight reaches MIN_SHARED and covers MIN_COVER of the smaller side's anchors; the smaller
+side, because a German lead capitalises every noun and so brings extra anchors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+
+PREFIX = 5  # letters kept of a word: a cheap stemmer that also joins many cognates
+LEAD_CHARS = 250  # the lead's first sentences; later ones drift off the event
+MAX_KEYS = 8  # terms indexed per article, heaviest first
+MIN_SHARED = 6.0  # e.g. a surname and a figure, or a name and two countries
+MIN_COVER = 0.6  # of the smaller side's anchor weight
+EXACT = 100.0  # weight of the whole-term-set key: verbatim copies always match
+
+# Term weights. An anchor weighs at least W_PLACE. A capitalised word opening a sentence
+# may be a name ("Frontex says ...") or not ("Officials said ..."): it matches an anchor
+# of the other side at its own weight but does not count as one.
+W_WORD = 1.0
+W_OPENING = 1.5
+W_PLACE = 2.0  # gazetteer places and years: common, so they weigh less than a surname
+W_NAME = 3.0
+W_NUMBER = 3.0  # two digits
+W_FIGURE = 4.0  # three digits or more, not a year: "312 rescued", "€310m"
+
+_TOKEN = re.compile(
+    r"[^\W\d_]+"  # a word in any script (first: most tokens are words)
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"  # 112 000 (French, with a space)
+    r"|\d+(?:[.,]\d+)*"  # 112,000  112.000  6,1  3.5
+)
+_SENTENCES = re.compile(r"[.!?:;]\s+")
+_NUMBER_PARTS = re.compile(r"[.,\s]")
+
+# Function words, reporting verbs, months, weekdays and small numbers of the four
+# languages, folded like any word. They carry nothing about which event an article
+# reports, and English and German capitalise some of them.
+_STOP = """
+a about after against all also an and any are as at be been before being between both but
+by can could did do does during each for from had has have he her his how if in into is it
+its last more most new no not now of on one only or other our out over per said says she
+so some such than that the their them then there these they this those through to told
+under up us was we were what when where which while who will with would year years week
+more first percent per cent million millions billion bn mn day days officials official
+according news report reports including near amid after
+aber als am an auf aus bei bis das dass dem den der des die doch durch ein eine einem
+einen einer eines er es fur gegen hat haben hatte im in ist jahr jahren kann mit nach
+nicht noch nur oder sei seit sich sie sind so soll sollen sowie uber um und unter vom von
+vor war wegen werden wird wurde wurden zu zum zur prozent millionen milliarden rund mehr
+sagte teilte mitte ab wie auch
+au aux avec ce ces cette comme dans de des du elle en est et il ils la le les leur lui mais
+ne nous ou par pas plus pour qu que qui sa se ses son sont sur un une vers selon ont ete
+apres entre depuis millions milliards cent annee fait sans tres
+al como con de del el en entre es esta este ha han la las lo los mas para pero por que se
+segun sin sobre su sus tras un una uno y ya millones ciento ano anos desde hasta
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+januar februar marz juni juli oktober dezember
+montag dienstag mittwoch donnerstag freitag samstag sonntag
+two three four five six seven eight nine ten zwei drei vier funf sechs sieben acht neun
+zehn deux trois quatre cinq sept huit neuf dix dos tres cuatro cinco seis siete ocho nueve
+diez second third
+"""
+
+# canonical term: variants (folded and cut like words, or matched whole when marked =)
+_GAZETTEER = """
+@eu: eu ue europe european europeen europa europaisch europeo union= vingt=
+@ua: ukraine ukrainian ukrainien ukrainisch ucrania ucraniano kyiv= kiev= kiew= kiiv=
+@ru: russia russian russie russe= russes= russland russisch rusia= ruso= rusa= rusos= rusas=
+  moscow moscou moskau moscu
+@de: germany german allemagne allemand deutschland deutsch alemania aleman berlin
+@fr: france french francais frankreich franzosisch francia frances= paris=
+@pl: poland polish pologne polonais polen polnisch polonia polaco warsaw varsovie warschau
+@nl: netherlands dutch neerlandais niederlande niederlandisch holanda holland amsterdam
+@no: norway norwegian norvege norvegien norwegen norwegisch noruega noruego oslo=
+@dk: denmark danish danemark danois dinamarca danes= copenhagen copenhague kopenhagen
+@se: sweden swedish suede suedois schweden schwedisch suecia sueco stockholm
+@it: italy italian italie italien italia italiano rome= rom= roma=
+@es: spain spanish espagne espagnol spanien spanisch espana espanol madrid
+@gr: greece greek grece grec= grecque griechenland griechisch grecia griego athens athen
+@tr: turkey turkish turquie turc= turque= turkei turkisch turquia turco= ankara
+@gb: britain british britannique britisch britanico london londres uk= reino= royaume
+@us: american americain amerikanisch estadounidense washington usa=
+@by: belarus belarusian bielorussie weissrussland bielorrusia minsk=
+@lt: lithuania lithuanian lituanie litauen lituania vilnius
+@ro: romania= romanian= roumanie roumain rumanien rumania= rumano= bucharest
+@al: albania albanian albanie albanien albanais tirana
+@tn: tunisia tunisian tunisie tunesien tunez=
+@ly: libya libyan libye libyen libia=
+@pt: portugal portuguese portugais portugiesisch portugues lisbon lisbonne lissabon lisboa
+@sk: slovakia slovak slovaquie slowakei eslovaquia=
+@si: slovenia slovenian slovenie slowenien eslovenia=
+@ie: ireland irish irlande irlandais irland irisch irlanda dublin
+@hu: hungary hungarian hongrie hongrois ungarn ungarisch hungria budapest
+@fi: finland finnish finlande finnland finlandia helsinki
+@at: austria austrian autriche osterreich austriaco vienna vienne wien= viena=
+@cn: china= chinese chine= chinois chinesisch beijing peking pekin=
+@nato: nato= otan=
+@un: onu=
+@ecb: ecb= ezb= bce=
+@brussels: brussels bruxelles brussel bruselas
+@channel: channel= manche= armelkanal mancha=
+@uae: emirates emirati emirats emirate emiratos
+@crete: crete= kreta= creta=
+"""
+
+
+_FOLD = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "ı": "i", "w": "v", "y": "i", "k": "c"}
+)
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents, with spellings that differ between languages merged:
+    w/v, y/i, k/c, and then kh, ch and h (Kharkiv, Charkiw), ph/f, doubled letters."""
+    word = word.lower().translate(_FOLD)
+    if not word.isascii():
+        decomposed = unicodedata.normalize("NFKD", word)
+        word = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if "h" in word:
+        word = word.replace("ch", "h").replace("ph", "f")
+    return _DOUBLED.sub(r"\1", word)
+
+
+def _load_gazetteer(spec: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Whole folded words, and five-letter prefixes, to their canonical term."""
+    whole: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    term = ""
+    for token in spec.split():
+        if token.endswith(":"):
+            term = token[:-1]
+        elif token.endswith("=") or len(token) < PREFIX:
+            whole[_fold(token.rstrip("="))] = term
+        else:
+            prefixes[_fold(token)[:PREFIX]] = term
+    return whole, prefixes
+
+
+_WHOLE, _PREFIXES = _load_gazetteer(_GAZETTEER)
+_PLACES = sorted({t for t in (*_WHOLE.values(), *_PREFIXES.values()) if t[0] == "@"})
+assert len(_PLACES) <= 63, "places must fit a signed 64-bit mask"
+_PLACE_BITS = {term: 1 << i for i, term in enumerate(_PLACES)}
+_STOPWORDS = frozenset(_fold(w) for w in _STOP.split())
+# (term or "" when it cannot match, weight mid-sentence, weight opening one, place bit,
+# length of the word: when more terms than MAX_KEYS tie, the shorter words are kept,
+# as a German lead's long capitalised compounds are seldom names)
+_Token = tuple[str, float, float, int, int]
+_SKIP: _Token = ("", 0.0, 0.0, 0, 0)
+_token_cache: dict[str, _Token] = {}
+
+
+def _token(token: str) -> _Token:
+    """What one token contributes. Cached: news repeats its words, and folding them is
+    the costly part of `features`."""
+    hit = _token_cache.get(token)
+    if hit is None:
+        hit = _classify(token)
+        if len(_token_cache) > 100_000:
+            _token_cache.clear()
+        _token_cache[token] = hit
+    return hit
+
+
+def _classify(token: str) -> _Token:
+    if token[0].isdigit():
+        term, weight = _number(token)
+        return (term, weight, weight, 0, 0) if weight > W_WORD else _SKIP
+    folded = _fold(token)
+    cut = folded[:PREFIX]
+    place = _WHOLE.get(folded) or (_PREFIXES.get(cut) if len(folded) >= PREFIX else None)
+    if place is not None:
+        return place, W_PLACE, W_PLACE, _PLACE_BITS[place], 0
+    acronym = token.isupper() and 1 < len(token) <= 8
+    if folded in _STOPWORDS or (len(token) < 3 and not acronym) or not token[0].isupper():
+        return _SKIP  # a lower-case word can only match as a place or a cognate number
+    size = len(token)
+    return (cut, W_NAME, W_NAME, 0, size) if acronym else (cut, W_NAME, W_OPENING, 0, size)
+
+
+def _number(token: str) -> tuple[str, float]:
+    """'112,000' '112.000' '112 000' -> '#112000'; '6,1' -> '#6.1'; '2,0' -> '#2'."""
+    if token.isdigit():
+        whole, frac = token.lstrip("0") or "0", ""
+    else:
+        groups = _NUMBER_PARTS.split(token)
+        if all(len(g) == 3 for g in groups[1:]):
+            groups = ["".join(groups)]  # thousands separators
+        whole = groups[0].lstrip("0") or "0"
+        frac = groups[1].rstrip("0") if len(groups) == 2 else ""
+    term = f"#{whole}.{frac}" if frac else f"#{whole}"
+    if len(whole) == 4 and whole[:2] in ("19", "20") and not frac:
+        return term, W_PLACE  # a year
+    digits = len(whole.lstrip("0")) + len(frac)
+    return term, W_WORD if digits < 2 else W_NUMBER if digits == 2 else W_FIGURE
+
+
+def _is_title_case(title: str) -> bool:
+    """Headlines In Title Case say nothing about which words are names."""
+    words = [w for w in title.split()[1:] if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """An article's terms, as the index stores and compares them.
+
+    Places (the gazetteer's countries, capitals and institutions) are a small closed set
+    that nearly every article mentions, so they are not looked up one by one: they travel
+    as a bit mask beside the other terms, and count for a pair found through those.
+    """
+
+    terms: dict[str, float]  # the terms that can match, and their weights
+    keys: list[tuple[int, float]]  # 32-bit hashes of those that are not places
+    places: int  # one bit per gazetteer place
+    anchors: float  # the anchor weight, places included
+    text_hash: int  # signed 64-bit hash of the words: equal for verbatim copies
+
+
+def features(title: str, lead: str) -> Features:
+    """The terms of a headline and the start of its lead."""
+    terms: dict[str, float] = {}
+    sizes: dict[str, int] = {}
+    places = 0
+    words: list[str] = []
+    cached = _token_cache.get
+    title_names = not _is_title_case(title)
+    for text, names in ((title, title_names), (lead[:LEAD_CHARS], True)):
+        for sentence in _SENTENCES.split(text):
+            tokens = _TOKEN.findall(sentence)
+            words += tokens
+            opening = True
+            for token in tokens:
+                term, mid, first, bit, size = cached(token) or _token(token)
+                if bit:
+                    places |= bit
+                    terms[term] = W_PLACE
+                elif term:
+                    weight = mid if names and not opening else first
+                    if weight > terms.get(term, 0.0):
+                        terms[term] = weight
+                        sizes[term] = size
+                opening = False
+    ranked = sorted((-w, sizes[t], t) for t, w in terms.items() if t[0] != "@")[:MAX_KEYS]
+    anchors = sum(-w for w, _, _ in ranked if -w >= W_PLACE) + W_PLACE * places.bit_count()
+    keys = [(zlib.crc32(t.encode("utf-8", "replace")), -w) for w, _, t in ranked]
+    digest = hashlib.blake2b(" ".join(words).lower().encode("utf-8", "replace"), digest_size=8)
+    text_hash = int.from_bytes(digest.digest(), "big", signed=True)
+    # Verbatim copies match on their anchors; a key for the whole text is for articles
+    # with too few of them. Below six words, unrelated briefs would collide.
+    if len(keys) < 3 and len(words) >= 6:
+        keys.append((text_hash & 0xFFFFFFFF, EXACT))
+    return Features(terms, keys, places, anchors, text_hash)
+
+
+def pair_weight(a: float, b: float) -> float:
+    """What one term found in both articles counts: its lower weight, when one side has
+    it as an anchor and the other as more than a plain word."""
+    low, high = (a, b) if a < b else (b, a)
+    return low if high >= W_PLACE and low > W_WORD else 0.0
+
+
+def same_story(shared: float, anchors_a: float, anchors_b: float) -> bool:
+    """The decision, from the shared weight and each side's anchor weight."""
+    if shared >= EXACT:
+        return True
+    smaller = min(anchors_a, anchors_b)
+    return shared >= MIN_SHARED and smaller > 0 and shared >= MIN_COVER * smaller
+
+
+def shared_weight(a: Features, b: Features) -> float:
+    theirs = dict(b.keys)
+    shared = sum(pair_weight(w, theirs[k]) for k, w in a.keys if k in theirs)
+    return shared + W_PLACE * (a.places & b.places).bit_count()
+
+
+def similarity(a: Features, b: Features) -> float:
+    """0 when the two are not one story, else the shared weight (higher: more alike).
+    Uses exactly what the database path sees."""
+    shared = shared_weight(a, b)
+    return shared if same_story(shared, a.anchors, b.anchors) else 0.0

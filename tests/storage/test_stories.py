@@ -1,0 +1,435 @@
+"""Same story, many outlets: grouping quality on a labelled set, the matching rules, and
+the read side (one row per story, each outlet's version, marking a story read)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from storage import stories
+from storage.config import FeedConfig, TopicConfig
+from storage.listing import View
+from storage.store import Store
+from storage.story_match import features, similarity
+
+DATA = Path(__file__).parents[1] / "data" / "story_groups.json"
+NOW = 1_800_000_000
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Entry:
+    guid: str
+    title: str
+    summary: str = ""
+    published: int | None = NOW
+    url: str | None = None
+    author: str = ""
+    updated: int | None = None
+    text: str = ""
+    html: str = ""
+
+
+def entry(guid: str, title: str, lead: str, published: int = NOW) -> Entry:
+    return Entry(guid, title, lead, published, text=lead, html=f"<p>{lead}</p>")
+
+
+def open_store(tmp_path: Path, feeds: int = 3) -> tuple[Store, list[int]]:
+    store = Store(tmp_path / "news.db")
+    store.sync_feeds([FeedConfig(url=f"https://outlet{i}.example/rss") for i in range(feeds)])
+    return store, [f.id for f in store.feeds()]
+
+
+def story_ids(store: Store) -> dict[str, int]:
+    return dict(store.conn.execute("SELECT guid, story_id FROM articles").fetchall())
+
+
+# -- quality on the labelled set -------------------------------------------------------
+
+
+def ingest_labelled(tmp_path: Path) -> tuple[list[dict], dict[str, int]]:
+    """Feed the set through the real Store as a poller would: one feed per outlet, a
+    poll every two hours, each feed's articles published since its last poll in one
+    batch."""
+    articles = json.loads(DATA.read_text())["articles"]
+    outlets = sorted({a["outlet"] for a in articles})
+    store = Store(tmp_path / "labelled.db")
+    store.sync_feeds(
+        [FeedConfig(url=f"https://feed{i}.example/rss", title=o) for i, o in enumerate(outlets)]
+    )
+    feed_of = {f.title: f.id for f in store.feeds()}
+    start = max(a["hours_ago"] for a in articles) + 2
+    for poll in range(start, -1, -2):  # hours ago of each poll, oldest first
+        due: dict[str, list[dict]] = defaultdict(list)
+        for a in articles:
+            if poll <= a["hours_ago"] < poll + 2:
+                due[a["outlet"]].append(a)
+        for outlet, batch in sorted(due.items()):
+            entries = [
+                entry(a["id"], a["title"], a["lead"], NOW - a["hours_ago"] * HOUR) for a in batch
+            ]
+            store.ingest(feed_of[outlet], entries, now=NOW - poll * HOUR)
+    found = story_ids(store)
+    store.close()
+    return articles, found
+
+
+def pairwise(articles: list[dict], found: dict[str, int]) -> dict[str, tuple[int, int, int]]:
+    """(true positives, false positives, false negatives) of article pairs, overall and
+    by language pair (same language or a translation)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for a, b in itertools.combinations(articles, 2):
+        labelled = a["group"] == b["group"]
+        grouped = found[a["id"]] == found[b["id"]]
+        kind = "same language" if a["lang"] == b["lang"] else "translation"
+        for key in ("all", kind):
+            counts[key][0] += labelled and grouped
+            counts[key][1] += grouped and not labelled
+            counts[key][2] += labelled and not grouped
+    return {k: (v[0], v[1], v[2]) for k, v in counts.items()}
+
+
+def test_labelled_set_is_big_and_varied_enough() -> None:
+    articles = json.loads(DATA.read_text())["articles"]
+    sizes = Counter(a["group"] for a in articles)
+    groups = [g for g, n in sizes.items() if n > 1]
+    assert len(articles) >= 120
+    assert len(groups) >= 30 and all(2 <= sizes[g] <= 6 for g in groups)
+    assert sum(1 for n in sizes.values() if n == 1) >= 30
+    assert {a["lang"] for a in articles} == {"en", "de", "fr", "es"}
+    for g in groups:  # each group's articles come from different outlets
+        outlets = [a["outlet"] for a in articles if a["group"] == g]
+        assert len(set(outlets)) == len(outlets), g
+
+
+def test_grouping_quality_on_labelled_set(tmp_path: Path) -> None:
+    articles, found = ingest_labelled(tmp_path)
+    counts = pairwise(articles, found)
+    lines = []
+    for key in ("all", "same language", "translation"):
+        tp, fp, fn = counts[key]
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        lines.append(
+            f"{key}: precision {precision:.3f} recall {recall:.3f} (tp={tp} fp={fp} fn={fn})"
+        )
+    report = "story grouping, pairwise on the labelled set: " + "; ".join(lines)
+    print(report)
+    tp, fp, fn = counts["all"]
+    assert tp / (tp + fp) >= 0.95 and tp / (tp + fn) >= 0.8, report
+
+
+# -- the matching rules ----------------------------------------------------------------
+
+PATRIOT_EN = (
+    "Germany to deliver two more Patriot systems to Ukraine",
+    "Defence Minister Katrin Vollmer said Berlin would hand over two additional Patriot "
+    "air defence systems to Ukraine, with 600 interceptor missiles.",
+)
+
+
+def test_a_rewritten_headline_matches() -> None:
+    rewrite = features(
+        "Berlin pledges extra Patriot batteries for Kyiv",
+        "Ukraine will receive two further Patriot batteries from Germany, Katrin Vollmer "
+        "announced, along with 600 interceptors.",
+    )
+    assert similarity(features(*PATRIOT_EN), rewrite) > 0
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Deutschland liefert der Ukraine zwei weitere Patriot-Systeme",
+            "Verteidigungsministerin Katrin Vollmer kündigte die Lieferung von zwei "
+            "Patriot-Flugabwehrsystemen an die Ukraine an, dazu 600 Abfangraketen.",
+        ),
+        (
+            "L'Allemagne va livrer deux nouveaux systèmes Patriot à l'Ukraine",
+            "La ministre allemande de la Défense, Katrin Vollmer, a annoncé la livraison "
+            "de deux systèmes Patriot et de 600 missiles intercepteurs.",
+        ),
+        (
+            "Alemania entregará dos sistemas Patriot más a Ucrania",
+            "La ministra de Defensa, Katrin Vollmer, anunció la entrega de dos sistemas "
+            "Patriot y 600 misiles interceptores a Ucrania.",
+        ),
+    ],
+)
+def test_a_translated_headline_matches(title: str, lead: str) -> None:
+    assert similarity(features(*PATRIOT_EN), features(title, lead)) > 0
+
+
+def test_same_topic_but_another_event_does_not_match() -> None:
+    dutch = features(
+        "Netherlands to fund Patriot missiles for Ukraine",
+        "The Dutch government will spend 250 million euros on Patriot interceptors for "
+        "Ukraine, Defence Minister Joost Veldhoen told parliament.",
+    )
+    assert similarity(features(*PATRIOT_EN), dutch) == 0
+
+
+def test_unrelated_articles_do_not_match() -> None:
+    ecb = features(
+        "ECB leaves interest rates unchanged at 2%",
+        "The European Central Bank kept its deposit rate at 2 percent, President Margit "
+        "Ellmauer said in Frankfurt.",
+    )
+    assert similarity(features(*PATRIOT_EN), ecb) == 0
+
+
+def test_numbers_and_spellings_meet_across_languages() -> None:
+    en = features("Kharkiv", "About 112,000 crossings, 6.1 magnitude, two systems.").terms
+    de = features("Charkiw", "Rund 112.000 Übertritte, Stärke 6,1, zwei Systeme.").terms
+    fr = features("Kharkiv", "Environ 112 000 franchissements, magnitude 6,1.").terms
+    for term in ("#112000", "#6.1"):
+        assert term in en and term in de and term in fr
+    assert set(features("Kharkiv", "").terms) == set(features("Charkiw", "").terms)
+    assert "@de" in features("Deutschland", "die deutsche Regierung").terms
+
+
+def test_verbatim_copies_match_without_names() -> None:
+    text = ("heavy rain expected across the north tonight", "forecasters warn of local floods")
+    assert similarity(features(*text), features(*text)) > 0
+
+
+# -- ingest ------------------------------------------------------------------------------
+
+
+def test_versions_in_other_feeds_join_the_first_articles_story(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    first = store.ingest(feeds[0], [entry("a", *PATRIOT_EN, NOW - 7200)], now=NOW - 7000)
+    store.ingest(
+        feeds[1],
+        [
+            entry(
+                "b",
+                "Berlin to send Kyiv two more Patriot systems",
+                "Katrin Vollmer confirmed 600 interceptor missiles for Ukraine.",
+                NOW - 3600,
+            )
+        ],
+        now=NOW - 3000,
+    )
+    store.ingest(
+        feeds[2],
+        [
+            entry(
+                "c",
+                "Bank of England holds rates at 4%",
+                "The Bank of England kept its main rate at 4 percent.",
+            )
+        ],
+        now=NOW,
+    )
+    ids = story_ids(store)
+    assert ids["a"] == ids["b"] == first.new_ids[0]
+    assert ids["c"] != ids["a"]
+
+
+def test_an_outlets_own_follow_ups_stay_separate_stories(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN, NOW - 7200)], now=NOW - 7000)
+    store.ingest(feeds[0], [entry("b", *PATRIOT_EN)], now=NOW)
+    ids = story_ids(store)
+    assert ids["a"] != ids["b"]
+
+
+def test_versions_days_apart_are_separate_stories(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN, NOW - 4 * 86400)], now=NOW - 4 * 86400)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)
+    ids = story_ids(store)
+    assert ids["a"] != ids["b"]
+
+
+def test_an_updated_article_keeps_its_story(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)
+    before = story_ids(store)
+    store.ingest(feeds[1], [entry("b", "Completely different title", "And a new lead.")], now=NOW)
+    assert story_ids(store) == before
+
+
+def test_grouping_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "GROUPING", False)
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)
+    assert set(story_ids(store).values()) == {None}
+    assert store.story_count(View()) == 2  # ungrouped articles are stories of their own
+    assert [len(store.story_articles(r.story_id)) for r in store.story_page(View())] == [1, 1]
+
+
+def test_candidates_come_from_the_key_index(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    params = [111, NOW - 1000, NOW + 1000, 32, 6, 222, NOW - 1000, NOW + 1000, 32, 6, 1, 12]
+    sql = "EXPLAIN QUERY PLAN " + stories._lookup_sql(2)
+    steps = [row[-1] for row in store.conn.execute(sql, params) if "story_keys" in row[-1]]
+    seek = "USING PRIMARY KEY (key=? AND published>? AND published<?)"
+    assert len(steps) == 4 and all(seek in step for step in steps)
+
+
+def test_old_keys_are_pruned(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    old = NOW - stories.RETAIN - 86400
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN, old)], now=old)
+    store.ingest(feeds[0], [entry("b", *PATRIOT_EN)], now=NOW)
+    count = "SELECT count(DISTINCT article_id) FROM story_keys"
+    assert store.conn.execute(count).fetchone()[0] == 2
+    with store.transaction() as conn:
+        parts = range(stories.PRUNE_SLICES)
+        assert sum(stories.prune_keys(conn, NOW - stories.RETAIN, part) for part in parts) > 0
+    assert store.conn.execute(count).fetchone()[0] == 1
+
+
+def test_ingest_prunes_a_slice_of_old_keys_now_and_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stories, "PRUNE_EVERY", 1)
+    monkeypatch.setattr(stories, "PRUNE_SLICES", 1)
+    store, feeds = open_store(tmp_path)
+    old = NOW - stories.RETAIN - 86400
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN, old)], now=old)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)
+    left = store.conn.execute("SELECT DISTINCT article_id FROM story_keys").fetchall()
+    assert [r[0] for r in left] == [store.story_page(View())[0].article.id]
+
+
+def test_a_term_common_in_the_window_does_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stories, "LOOKUP_LIMIT", 2)
+    store, feeds = open_store(tmp_path, feeds=3)
+    for guid, feed in (("a", 0), ("b", 1), ("c", 2)):
+        store.ingest(feeds[feed], [entry(guid, *PATRIOT_EN)], now=NOW)
+    ids = story_ids(store)
+    assert ids["a"] == ids["b"]  # one other article has each term: it counts
+    assert ids["c"] != ids["a"]  # two have each: too common in this window to tell
+
+
+# -- reading: one row per story --------------------------------------------------------
+
+
+def made_up_name(i: int, suffix: str) -> str:
+    """A capitalised word unique in its first five folded letters."""
+    letters = "bdfgjlmnrstz"
+    return f"Q{letters[i % 12]}a{letters[i // 12 % 12]}e{suffix}"
+
+
+def ingest_stories(store: Store, feeds: list[int], count: int) -> list[list[str]]:
+    """`count` stories of 1, 2 or 3 versions (one per feed), an hour apart, newest last.
+    Returns each story's guids, oldest version first."""
+    out = []
+    for i in range(count):
+        person, town = made_up_name(i, "lor"), made_up_name(i, "burg")
+        published = NOW - (count - i) * HOUR
+        guids = []
+        for j in range(1 + i % 3):
+            guid = f"s{i}v{j}"
+            title = f"{person} opens {town} plant with {1000 + i} jobs"
+            lead = f"The new plant in {town} will employ {1000 + i} people, {person} said."
+            store.ingest(feeds[j], [entry(guid, title, lead, published + j * 60)], now=NOW)
+            guids.append(guid)
+        out.append(guids)
+    return out
+
+
+def test_a_list_shows_one_row_per_story_with_its_sources(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    ingest_stories(store, feeds, 3)
+    rows = store.story_page(View())
+    guid = dict(store.conn.execute("SELECT id, guid FROM articles").fetchall())
+    assert [guid[r.article.id] for r in rows] == ["s2v2", "s1v1", "s0v0"]  # newest version
+    assert [(r.size, r.sources, r.more_sources, r.unread) for r in rows] == [
+        (3, 3, 2, 3),
+        (2, 2, 1, 2),
+        (1, 1, 0, 1),
+    ]
+    versions = store.story_articles(rows[0].story_id)
+    assert [guid[a.id] for a in versions] == ["s2v0", "s2v1", "s2v2"]  # oldest first
+    assert len({a.feed_id for a in versions}) == 3
+    assert store.story_articles(versions[1].id) == versions  # any member finds the story
+    assert store.story_count(View()) == 3 and store.count(View()) == 6
+
+
+@pytest.mark.parametrize("chunk", [500, 4])
+def test_story_pages_fit_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(stories, "_CHUNK", chunk)  # 4: every page spans several reads
+    store, feeds = open_store(tmp_path)
+    made = ingest_stories(store, feeds, 40)
+    everything = store.story_page(View(), 0, 1000)
+    assert len(everything) == 40 == store.story_count(View())
+    pages = [r for offset in range(0, 45, 7) for r in store.story_page(View(), offset, 7)]
+    assert [r.story_id for r in pages] == [r.story_id for r in everything]
+    # A deep page straight away, without the cache of earlier pages, agrees too.
+    fresh = stories.story_page(store.conn, View(), 21, 7)
+    assert [r.story_id for r in fresh] == [r.story_id for r in everything[21:28]]
+    assert sum(r.size for r in everything) == sum(len(g) for g in made)
+    published = [r.article.published for r in everything]
+    assert published == sorted(published, reverse=True)
+
+
+def test_a_story_sits_where_its_newest_article_in_the_view_is(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.sync_topics([TopicConfig("Interceptors", "interceptor*")])
+    topic = store.topics()[0].id
+    store.ingest(feeds[0], [entry("en", *PATRIOT_EN, NOW - 7200)], now=NOW)
+    store.ingest(
+        feeds[1],
+        [
+            entry(
+                "de",
+                "Deutschland liefert der Ukraine zwei weitere Patriot-Systeme",
+                "Verteidigungsministerin Katrin Vollmer kündigte zwei Patriot-Systeme "
+                "und 600 Abfangraketen für die Ukraine an.",
+                NOW - 3600,
+            )
+        ],
+        now=NOW,
+    )
+    guid = dict(store.conn.execute("SELECT id, guid FROM articles").fetchall())
+    everywhere = store.story_page(View())
+    in_topic = store.story_page(View(topic_id=topic))
+    by_query = store.story_page(View(query="interceptor"))
+    assert [guid[r.article.id] for r in everywhere] == ["de"]
+    assert (
+        [guid[r.article.id] for r in in_topic] == ["en"] == [guid[r.article.id] for r in by_query]
+    )
+    assert in_topic[0].sources == 2  # the story's size does not depend on the view
+    assert store.story_count(View(topic_id=topic)) == 1 == store.story_count(View(query="abfang*"))
+
+
+def test_marking_a_story_read_marks_every_version(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.sync_topics([TopicConfig("Plants", "plant")])
+    made = ingest_stories(store, feeds, 3)
+    big = store.story_page(View())[0]
+    assert big.size == 3
+    assert store.set_story_read(big.story_id) == 3
+    assert store.set_story_read(big.story_id) == 0  # nothing left to change
+    read = dict(store.conn.execute("SELECT guid, read FROM articles").fetchall())
+    assert [read[g] for g in made[2]] == [1, 1, 1] and read["s1v0"] == 0
+    assert store.topics()[0].unread == 3  # 6 articles, 3 of them read
+    unread = store.story_page(View(query="is:unread"))
+    assert big.story_id not in {r.story_id for r in unread} and len(unread) == 2
+    assert store.set_story_read(store.story_articles(big.story_id)[1].id, read=False) == 3
+    assert store.story_page(View())[0].unread == 3
+
+
+def test_a_bad_query_fails_before_paging(tmp_path: Path) -> None:
+    from storage.query import QueryError
+
+    store, _ = open_store(tmp_path)
+    with pytest.raises(QueryError):
+        store.story_page(View(query='"unclosed'))
