@@ -54,6 +54,9 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
+# The body of a 304, a redirect or an error is read and dropped when it is this small, so
+# that the connection goes back to the pool instead of being closed (a 304 has none).
+DISCARD_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +322,7 @@ async def _fetch_http(
         ) as response:
             if response.status_code in REDIRECT_STATUSES:
                 state.current_url = _next_hop(response, seen, state, limits)
+                await _discard_body(response)
                 continue
             body = None
             error = None
@@ -326,8 +330,10 @@ async def _fetch_http(
                 if page:
                     _check_page_type(response.headers.get("Content-Type"))
                 body = await _read_capped(response, limits.max_bytes)
-            elif response.status_code != 304:
-                error = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+            else:
+                if response.status_code != 304:
+                    error = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                await _discard_body(response)
             ok = response.status_code == 200
             h = response.headers
             return FetchResult(
@@ -375,6 +381,24 @@ def _check_page_type(content_type: str | None) -> None:
     media = (content_type or "").partition(";")[0].strip().lower()
     if media and media not in PAGE_TYPES:
         raise _FetchError(f"the link is not a web page but {media}", 200)
+
+
+async def _discard_body(response: httpx.Response) -> None:
+    """Read and drop a small body (a 304's is empty) so httpcore keeps the connection.
+
+    A body that says it is larger than DISCARD_MAX_BYTES, or turns out to be, is left
+    unread: closing the stream then closes the connection, which is cheaper. A failure
+    here changes nothing about the answer already received.
+    """
+    declared = response.headers.get("Content-Length")
+    if declared and (not declared.strip().isdigit() or int(declared) > DISCARD_MAX_BYTES):
+        return
+    total = 0
+    with contextlib.suppress(httpx.HTTPError, OSError):
+        async for chunk in response.aiter_raw():
+            total += len(chunk)
+            if total > DISCARD_MAX_BYTES:
+                return
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
