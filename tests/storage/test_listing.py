@@ -5,10 +5,10 @@ snippets, highlights and topic names."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from entries import entry as Entry
 
 from storage import listing
 from storage.config import FeedConfig, TopicConfig
@@ -32,19 +32,6 @@ WORDS = [
     "rail",
     "museum",
 ]
-
-
-@dataclass(frozen=True)
-class Entry:
-    guid: str
-    title: str
-    text: str
-    published: int
-    author: str = ""
-    url: str | None = None
-    updated: int | None = None
-    summary: str = ""
-    html: str = ""
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ labelled set in tests/data/topic_labels.json, ingested through Store.ingest."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from entries import entry as Entry
 
 from storage.config import FeedConfig, default_config
 from storage.store import Store
@@ -16,19 +16,6 @@ LABELS = Path(__file__).resolve().parents[1] / "data" / "topic_labels.json"
 TOPIC_LABELS = {"Ukraine aid": "ukraine_aid", "EU migration": "eu_migration"}
 THRESHOLD = 0.9
 NOW = 1_790_000_000
-
-
-@dataclass(frozen=True)
-class Entry:
-    guid: str
-    title: str
-    text: str
-    published: int
-    author: str = ""
-    url: str | None = None
-    updated: int | None = None
-    summary: str = ""
-    html: str = ""
 
 
 def load_articles() -> list[dict[str, str]]:
