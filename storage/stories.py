@@ -1,22 +1,31 @@
 """Same story, many outlets: story ids assigned at ingest, and one row per story for lists.
 
-At ingest (`assign_stories`, called by store.after_ingest in the ingest transaction),
-each new article's names, figures and places (storage/story_match.py) are looked up in
-`story_keys`, an index of the same terms of articles published within WINDOW of it. The
-candidate sharing the most weight that passes `story_match.same_story` lends its story
-id; an article with none starts its own story (story_id = its id). Candidates from the
-article's own feed are skipped: a feed's follow-ups are new stories, not other outlets'
-versions. Stories never merge later, so a story id never changes.
+Ingest (`assign_stories`, called by store.after_ingest inside the ingest transaction):
+each new article's terms (storage/story_match.py) are looked up in `story_keys`, which
+holds, per article, the hashes of its INDEXED heaviest terms with its publication time.
+One statement per article seeks each of its terms within WINDOW of its publication,
+drops terms found in LOOKUP_LIMIT or more articles there (too common to tell events
+apart: a year, a much quoted minister), skips the article's own feed (a feed's
+follow-ups are new stories, not other outlets' versions) and sums the shared weight per
+candidate in SQLite. The candidate sharing the most weight that passes
+`story_match.same_story` lends its story id; an article with none starts its own story
+(story_id = its id). Stories never merge later, so a story id never changes. Keys of
+articles published more than RETAIN ago are pruned a slice at a time.
 
-Reading: `story_page` shows a view one row per story, at the position of the story's
-newest article in the view, with its size, its number of feeds ("+N sources") and its
-unread count. It walks the view's own pages (storage/listing.py) and drops rows whose
-story has a newer article in the view, so a page costs about `limit` times the story
-size whatever the database's size; deep pages resume from a cached position.
+What it costs (tests/benchmarks/bench_stories.py): the five key rows an article adds are
+random B-tree writes, and the lookup is one statement of two index seeks per term; with
+the term extraction in Python that is about a tenth to a fifth of an ingest's time.
+
+Reading: `story_page` shows a view one row per story, at the place of the story's newest
+article in the view, with its size, its number of feeds ("+N sources") and its unread
+count. It walks the view's own pages (storage/listing.py) and drops rows whose story has
+a newer article in the view, so a page costs about `limit` times the story size however
+big the database is; deeper pages resume from a cached position.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,11 +39,11 @@ GROUPING = True  # benchmarks switch grouping off to measure what it costs at in
 DAY = 86_400
 WINDOW = 3 * DAY  # how far apart in publication time two versions of a story may be
 RETAIN = 30 * DAY  # keys of articles published longer ago than this are pruned
-INDEXED = 5
+INDEXED = 5  # keys stored per article: each is a random write; five keep recall >= 0.85
 LOOKUP_LIMIT = 32  # a key found in this many articles of the window is too common to count
 PRUNE_EVERY = 2048  # new articles between two prunes, each of one slice of the keys
 PRUNE_SLICES = 16
-_CHUNK = 500
+_CHUNK = 500  # ids per statement: articles assigned at once, view rows read at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +125,13 @@ def _lookup_sql(n: int) -> str:
     Per key: the other feeds' articles within the window that have it, unless
     LOOKUP_LIMIT or more articles do. A term that common in the window (a year, a much
     quoted minister) tells no event from another. Both parts are capped ranges of the
-    primary key. Weights are doubled integers; a key counts its lower weight unless
-    neither side has it as an anchor (story_match.pair_weight). Only candidates that
-    could still pass once their shared places are added come back, so Python sees a
-    handful of rows, not every posting.
+    primary key. Weights are doubled integers; a key counts the lower of the two
+    (story_match.pair_weight). Only candidates that could still pass once their shared
+    places are added come back, so Python sees a handful of rows, not every posting.
     """
     one = (
-        "SELECT article_id, story_id, CASE WHEN max(weight, ?{mine}) < 4 THEN 0"
-        " ELSE min(weight, ?{mine}) END AS value, anchors, places FROM story_keys"
+        "SELECT article_id, story_id, min(weight, ?{mine}) AS value, anchors, places"
+        " FROM story_keys"
         " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} AND feed_id != ?{feed}"
         " AND (SELECT count(*) FROM (SELECT 1 FROM story_keys"
         " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} LIMIT ?{cap})) < ?{cap}"
@@ -298,19 +306,33 @@ def _story_rows(conn: sqlite3.Connection, ids: list[int]) -> list[StoryRow]:
 
 
 def story_count(conn: sqlite3.Connection, view: View, now: int | None = None) -> int:
-    """How many stories a view shows. All articles: two index counts; any other view
-    reads its rows once (like `listing.count` does for filters)."""
+    """How many stories a view shows: its article count, less one for every article
+    beyond the first of each story in it. Only articles that joined another's story can
+    make that difference, so the correction reads the small index of those
+    (articles_story_members), not the view's rows."""
     q = compile_view(view, now)
     if view.topic_id is None and q.empty:
         total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         members = conn.execute("SELECT count(*) FROM articles WHERE story_id != id").fetchone()[0]
         return total - members
-    plan = listing._plan(conn, view, q, 0, counting=True)
-    return conn.execute(
-        f"WITH v(id, p, i) AS ({plan.sql}) SELECT count(DISTINCT coalesce(a.story_id, a.id))"
-        " FROM v JOIN articles a ON a.id = v.id",
-        plan.params,
+    condition, params = q.condition()
+    if view.topic_id is not None:
+        condition += (
+            " AND EXISTS (SELECT 1 FROM article_topics t"
+            " WHERE t.topic_id = ? AND t.article_id = a.id)"
+        )
+        params.append(view.topic_id)
+    # Per story with members in the view: those members, plus its first article when
+    # the view shows it too; each such story is one row, not that many.
+    shown = re.sub(r"\ba\.", "r.", condition)  # the same condition on the first article
+    extra = conn.execute(
+        "SELECT coalesce(sum(n + (SELECT count(*) FROM articles r WHERE r.id = s"
+        f" AND {shown}) - 1), 0) FROM (SELECT a.story_id AS s, count(*) AS n"
+        f" FROM articles a WHERE a.story_id != a.id"
+        f" AND {condition} GROUP BY a.story_id)",
+        [*params, *params],
     ).fetchone()[0]
+    return listing.count(conn, view, now) - extra
 
 
 def story_of(conn: sqlite3.Connection, article_id: int) -> int | None:

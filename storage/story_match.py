@@ -1,25 +1,31 @@
 """Same-story matching as pure functions: what a headline and its lead say, and whether
-two of them report one event. No SQL here; storage/stories.py stores and looks up what
+two articles report one event. No SQL here; storage/stories.py stores and looks up what
 this computes.
 
-An article becomes `Features`: weighted terms of its title and the start of its lead.
+An article becomes `Features`: the weighted terms of its title and the start of its lead
+that can tell one event from another, across languages.
 
-- Words are case- and accent-folded, lightly transliterated (w/v, k/c, kh/ch/h, y/i,
-  ph/f, doubled letters) and cut to five letters, so "Patriot-Systeme" meets "systems",
-  "Charkiw" meets "Kharkiv" and "Kommissar" meets "Commissioner".
-- Numbers are canonical: "112,000", "112.000" and "112 000" are one number, "6,1" is
-  6.1, "2,0" is 2.
-- A small gazetteer gives countries, capitals and institutions (EU, NATO, ECB, UN) one
-  term in English, German, French and Spanish ("Deutschland", "allemande", "Berlin").
+- Names: words capitalised in mid-sentence ("Frontex", "NASAMS", a minister's surname)
+  and acronyms weigh W_NAME. A capitalised word opening a sentence may be a name
+  ("Quillon hit with ...") or not ("Officials said ..."); it counts only where it also
+  stands mid-sentence. (As weaker terms they changed nothing on the labelled set and
+  cost a lookup each.)
+- Numbers of two or more digits; "112,000", "112.000" and "112 000" are one number,
+  "6,1" is 6.1. Years weigh less than other figures.
+- Places: a small gazetteer gives countries, capitals and institutions (EU, NATO, ECB)
+  one term in English, German, French and Spanish ("Deutschland", "allemande",
+  "Berlin"). They are common, so they weigh less than a surname.
+- Other words, stop words, months and weekdays are not terms: across languages they do
+  not carry over, and within one language rewrites of a headline share their names and
+  figures far more than their wording (measured on tests/data/story_groups.json).
 
-Anchors are the terms that survive translation and tell one event from another: numbers
-of two or more digits, gazetteer names, and words capitalised in mid-sentence (proper
-nouns such as "Frontex", "NASAMS" or a minister's surname). Only anchors are compared:
-across languages nothing else carries over, and within one language rewrites of a
-headline share their names and figures far more than their wording (measured on
-tests/data/story_groups.json). Two articles report one event when their shared anchor
-weight reaches MIN_SHARED and covers MIN_COVER of the smaller side's anchors; the smaller
-side, because a German lead capitalises every noun and so brings extra anchors.
+Words are case- and accent-folded, lightly transliterated (w/v, k/c, kh/ch/h, y/i, ph/f,
+doubled letters) and cut to five letters, so "Patriot-Systeme" meets "Patriot",
+"Charkiw" meets "Kharkiv" and "Kommissar" meets "Commissioner".
+
+Two articles report one event when the weight of the terms they share reaches MIN_SHARED
+and covers MIN_COVER of the smaller article's anchor weight: the smaller one, because a
+German lead capitalises every noun and so brings extra "names".
 """
 
 from __future__ import annotations
@@ -32,16 +38,13 @@ from dataclasses import dataclass
 
 PREFIX = 5  # letters kept of a word: a cheap stemmer that also joins many cognates
 LEAD_CHARS = 250  # the lead's first sentences; later ones drift off the event
-MAX_KEYS = 8  # terms indexed per article, heaviest first
+MAX_KEYS = 8  # terms an article is looked up by: its heaviest (stories.INDEXED are stored)
 MIN_SHARED = 6.0  # e.g. a surname and a figure, or a name and two countries
 MIN_COVER = 0.6  # of the smaller side's anchor weight
-EXACT = 100.0  # weight of the whole-term-set key: verbatim copies always match
+EXACT = 100.0  # weight of the whole-text key: verbatim copies always match
 
-# Term weights. An anchor weighs at least W_PLACE. A capitalised word opening a sentence
-# may be a name ("Frontex says ...") or not ("Officials said ..."): it matches an anchor
-# of the other side at its own weight but does not count as one.
-W_WORD = 1.0
-W_OPENING = 1.5
+# Term weights; every term is an anchor.
+W_WORD = 1.0  # a word that is no term
 W_PLACE = 2.0  # gazetteer places and years: common, so they weigh less than a surname
 W_NAME = 3.0
 W_NUMBER = 3.0  # two digits
@@ -49,10 +52,9 @@ W_FIGURE = 4.0  # three digits or more, not a year: "312 rescued", "€310m"
 
 _TOKEN = re.compile(
     r"[^\W\d_]+"  # a word in any script (first: most tokens are words)
-    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"  # 112 000 (French, with a space)
+    r"|\d{1,3}(?:[\u00a0\u202f]\d{3})+(?!\d)"  # 112 000 with a no-break space
     r"|\d+(?:[.,]\d+)*"  # 112,000  112.000  6,1  3.5
 )
-_SENTENCES = re.compile(r"[.!?:;]\s+")
 _NUMBER_PARTS = re.compile(r"[.,\s]")
 
 # Function words, reporting verbs, months, weekdays and small numbers of the four
@@ -163,7 +165,8 @@ def _load_gazetteer(spec: str) -> tuple[dict[str, str], dict[str, str]]:
 
 _WHOLE, _PREFIXES = _load_gazetteer(_GAZETTEER)
 _PLACES = sorted({t for t in (*_WHOLE.values(), *_PREFIXES.values()) if t[0] == "@"})
-assert len(_PLACES) <= 63, "places must fit a signed 64-bit mask"
+if len(_PLACES) > 63:
+    raise RuntimeError("the gazetteer's places must fit a signed 64-bit mask")
 _PLACE_BITS = {term: 1 << i for i, term in enumerate(_PLACES)}
 _STOPWORDS = frozenset(_fold(w) for w in _STOP.split())
 # (term or "" when it cannot match, weight mid-sentence, weight opening one, place bit,
@@ -172,6 +175,12 @@ _STOPWORDS = frozenset(_fold(w) for w in _STOP.split())
 _Token = tuple[str, float, float, int, int]
 _SKIP: _Token = ("", 0.0, 0.0, 0, 0)
 _token_cache: dict[str, _Token] = {}
+# A whitespace-separated word as written ("Ukraine's", "2,000).") -> its tokens, whether a
+# sentence ends after it, and whether it is a number of 1-3 digits (maybe "112 000").
+_Word = tuple[tuple[_Token, ...], bool, bool]
+_word_cache: dict[str, _Word] = {}
+_CLOSERS = "\"'»”’)]"
+_ENDERS = frozenset(".!?:;")
 
 
 def _token(token: str) -> _Token:
@@ -183,6 +192,23 @@ def _token(token: str) -> _Token:
         if len(_token_cache) > 100_000:
             _token_cache.clear()
         _token_cache[token] = hit
+    return hit
+
+
+def _word(raw: str) -> _Word:
+    """Split one written word into tokens (the slow regex runs once per distinct word)."""
+    if raw.isdigit():  # figures seldom repeat: not worth a place in the cache
+        term, weight = _number(raw)
+        number = (term, weight, weight, 0, 0) if weight > W_WORD else _SKIP
+        return (number,), False, len(raw) <= 3
+    hit = _word_cache.get(raw)
+    if hit is None:
+        tokens = tuple(_token(t) for t in _TOKEN.findall(raw))
+        stripped = raw.rstrip(_CLOSERS)
+        hit = (tokens, stripped[-1:] in _ENDERS, False)
+        if len(_word_cache) > 100_000:
+            _word_cache.clear()
+        _word_cache[raw] = hit
     return hit
 
 
@@ -199,7 +225,7 @@ def _classify(token: str) -> _Token:
     if folded in _STOPWORDS or (len(token) < 3 and not acronym) or not token[0].isupper():
         return _SKIP  # a lower-case word can only match as a place or a cognate number
     size = len(token)
-    return (cut, W_NAME, W_NAME, 0, size) if acronym else (cut, W_NAME, W_OPENING, 0, size)
+    return (cut, W_NAME, W_NAME, 0, size) if acronym else (cut, W_NAME, 0.0, 0, size)
 
 
 def _number(token: str) -> tuple[str, float]:
@@ -219,10 +245,10 @@ def _number(token: str) -> tuple[str, float]:
     return term, W_WORD if digits < 2 else W_NUMBER if digits == 2 else W_FIGURE
 
 
-def _is_title_case(title: str) -> bool:
+def _is_title_case(words: list[str]) -> bool:
     """Headlines In Title Case say nothing about which words are names."""
-    words = [w for w in title.split()[1:] if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+    long = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,16 +272,21 @@ def features(title: str, lead: str) -> Features:
     terms: dict[str, float] = {}
     sizes: dict[str, int] = {}
     places = 0
-    words: list[str] = []
-    cached = _token_cache.get
-    title_names = not _is_title_case(title)
-    for text, names in ((title, title_names), (lead[:LEAD_CHARS], True)):
-        for sentence in _SENTENCES.split(text):
-            tokens = _TOKEN.findall(sentence)
-            words += tokens
-            opening = True
-            for token in tokens:
-                term, mid, first, bit, size = cached(token) or _token(token)
+    cached = _word_cache.get
+    title_words = title.split()
+    lead_words = lead[:LEAD_CHARS].split()
+    for words, names in ((title_words, not _is_title_case(title_words)), (lead_words, True)):
+        opening = True
+        i, n = 0, len(words)
+        while i < n:
+            raw = words[i]
+            i += 1
+            tokens, ends, short = cached(raw) or _word(raw)
+            if short and i < n and words[i][:3].isdigit() and not words[i][3:4].isdigit():
+                raw += words[i]  # "112 000": a space as thousands separator
+                i += 1
+                tokens, ends, short = cached(raw) or _word(raw)
+            for term, mid, first, bit, size in tokens:
                 if bit:
                     places |= bit
                     terms[term] = W_PLACE
@@ -265,23 +296,25 @@ def features(title: str, lead: str) -> Features:
                         terms[term] = weight
                         sizes[term] = size
                 opening = False
+            if ends:
+                opening = True
     ranked = sorted((-w, sizes[t], t) for t, w in terms.items() if t[0] != "@")[:MAX_KEYS]
     anchors = sum(-w for w, _, _ in ranked if -w >= W_PLACE) + W_PLACE * places.bit_count()
     keys = [(zlib.crc32(t.encode("utf-8", "replace")), -w) for w, _, t in ranked]
-    digest = hashlib.blake2b(" ".join(words).lower().encode("utf-8", "replace"), digest_size=8)
-    text_hash = int.from_bytes(digest.digest(), "big", signed=True)
+    text = (" ".join(title_words) + " " + " ".join(lead_words)).lower()
+    digest = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=8).digest()
+    text_hash = int.from_bytes(digest, "big", signed=True)
     # Verbatim copies match on their anchors; a key for the whole text is for articles
     # with too few of them. Below six words, unrelated briefs would collide.
-    if len(keys) < 3 and len(words) >= 6:
+    if len(keys) < 3 and len(title_words) + len(lead_words) >= 6:
         keys.append((text_hash & 0xFFFFFFFF, EXACT))
     return Features(terms, keys, places, anchors, text_hash)
 
 
 def pair_weight(a: float, b: float) -> float:
-    """What one term found in both articles counts: its lower weight, when one side has
-    it as an anchor and the other as more than a plain word."""
-    low, high = (a, b) if a < b else (b, a)
-    return low if high >= W_PLACE and low > W_WORD else 0.0
+    """What one term found in both articles counts: its lower weight (a year in one, the
+    same number as a figure in the other, counts as a year)."""
+    return a if a < b else b
 
 
 def same_story(shared: float, anchors_a: float, anchors_b: float) -> bool:
@@ -293,6 +326,7 @@ def same_story(shared: float, anchors_a: float, anchors_b: float) -> bool:
 
 
 def shared_weight(a: Features, b: Features) -> float:
+    """The weight of the terms two articles share, places included."""
     theirs = dict(b.keys)
     shared = sum(pair_weight(w, theirs[k]) for k, w in a.keys if k in theirs)
     return shared + W_PLACE * (a.places & b.places).bit_count()
@@ -300,6 +334,7 @@ def shared_weight(a: Features, b: Features) -> float:
 
 def similarity(a: Features, b: Features) -> float:
     """0 when the two are not one story, else the shared weight (higher: more alike).
-    Uses exactly what the database path sees."""
+    The rule the database path applies, over all keys of both sides (the database keeps
+    stories.INDEXED keys an article and skips terms too common in the window)."""
     shared = shared_weight(a, b)
     return shared if same_story(shared, a.anchors, b.anchors) else 0.0
