@@ -2,9 +2,10 @@
 
 The same code runs three ways: `newsdeck poll --once`, the `newsdeck poll` daemon, and a
 worker inside the dashboard. Fetches run concurrently on one asyncio loop (at most
-`concurrency` at once, 2 per host); parsing and the database write for each feed run
-on one background thread, so the loop keeps its deadlines while a big feed is parsed and
-the writes share one connection, one short transaction per feed. A feed with
+`concurrency` at once, 2 per host); parsing and the database writes run on one
+background thread (storage/feed_writer.py), so the loop keeps its deadlines while a big
+feed is parsed, and the writes share one connection. Feeds whose fetches finished while
+the writer was busy are written together in one transaction. A feed with
 `full_text = true` also has its new articles' pages fetched and extracted
 (storage/fulltext.py), and a successful poll's next time follows how often the feed
 posts (storage/adaptive.py).
@@ -13,8 +14,8 @@ posts (storage/adaptive.py).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import hashlib
 import logging
 import random
 import signal
@@ -28,37 +29,21 @@ from typing import Any
 
 import httpx
 
-from storage.adaptive import adaptive_interval, recent_published
 from storage.alerts import prepare_alerts, send_alerts
 from storage.config import Config
-from storage.db import DatabaseBusy, errors_as_storage
+from storage.db import DatabaseBusy
+from storage.feed_writer import FeedOutcome, FeedWriter
 from storage.fetch import FetchLimits, FetchResult, HostLimiter, fetch, make_client
 from storage.fulltext import fetch_pages
-from storage.parse import FeedError, ParsedFeed, parse_feed
-from storage.schedule import Decision, decide
-from storage.store import Feed, Store, after_ingest, upsert_entries
+from storage.store import Feed, Store
 
 log = logging.getLogger("newsdeck.poller")
 
-# A feed's write waits up to storage.db.BUSY_TIMEOUT_S for the lock, this many times,
-# so a write transaction held elsewhere for a while costs time, not the fetched data.
-WRITE_ATTEMPTS = 3
+# At most this many feeds, and about this many bytes of feed bodies, per write transaction.
+BATCH_MAX_FEEDS = 64
+BATCH_MAX_BYTES = 1 << 20
 
 Progress = Callable[[int, int, int], None]  # (feeds done, feeds total, new articles so far)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    """What one feed's poll came to, in the words the command line prints."""
-
-    url: str
-    title: str
-    status: str  # "ok", "not modified", "unchanged", "failed", "gone", "skipped"
-    http_status: int | None
-    new: int = 0
-    updated: int = 0
-    error: str | None = None
-    warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +58,6 @@ class PollSummary:
     @property
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(f for f in self.feeds if f.status in ("failed", "gone"))
-
-
-def body_hash(body: bytes | None) -> str | None:
-    return None if body is None else hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def limits_of(config: Config) -> FetchLimits:
@@ -105,184 +86,6 @@ def feeds_to_poll(store: Store, config: Config, *, force: bool, now: int) -> lis
     return due
 
 
-class _Writer:
-    """Parses and writes one feed at a time on a single thread with its own connection."""
-
-    def __init__(self, db_path: Path, config: Config, rng: random.Random) -> None:
-        self.db_path = db_path
-        self.config = config
-        self.rng = rng
-        self.store: Store | None = None
-        # Feeds whose config names them keep that name; the others take the feed's own.
-        self.titled = {f.url for f in config.feeds if f.title}
-
-    def open(self) -> None:
-        self.store = Store(self.db_path)
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-
-    def run(self, job: Callable[[Store], Any]) -> Any:
-        """Run `job` with this thread's store (full-text pages are saved this way)."""
-        assert self.store is not None
-        return job(self.store)
-
-    def record(
-        self, feed: Feed, result: FetchResult, started: int
-    ) -> tuple[FeedOutcome, list[int]]:
-        assert self.store is not None
-        now = int(time.time())
-        interval = feed.interval_s or self.config.poll.interval
-        digest = body_hash(result.body) if result.status == 200 else None
-        decision = decide(
-            result,
-            now=now,
-            interval=interval,
-            error_count=feed.error_count,
-            previous_body_hash=feed.body_hash,
-            body_hash=digest,
-            rng=self.rng,
-        )
-        parsed: ParsedFeed | None = None
-        if decision.parse and result.body is not None:
-            try:
-                parsed = parse_feed(result.body, result.final_url, result.content_type, now=now)
-            except FeedError as exc:
-                decision = _failed(decision, feed, str(exc), interval, now, self.rng)
-                digest = None  # parse it again next time: the server may fix it
-        write = (feed, result, decision, parsed, digest, started, now)
-        for _ in range(WRITE_ATTEMPTS - 1):
-            try:
-                return self._write(*write)
-            except DatabaseBusy:
-                log.info("database busy; waiting again to write %s", feed.url)
-        return self._write(*write)
-
-    def _write(
-        self,
-        feed: Feed,
-        result: FetchResult,
-        decision: Decision,
-        parsed: ParsedFeed | None,
-        digest: str | None,
-        started: int,
-        now: int,
-    ) -> tuple[FeedOutcome, list[int]]:
-        assert self.store is not None
-        new_ids: list[int] = []
-        updated = 0
-        # Domain errors (DatabaseBusy, a full disk), never sqlite3's, reach the caller.
-        with errors_as_storage(self.db_path), self.store.transaction() as conn:
-            if parsed is not None:
-                ingest = upsert_entries(conn, feed.id, parsed.entries, now)
-                after_ingest(conn, ingest)
-                new_ids = list(ingest.new_ids)
-                updated = len(ingest.updated_ids)
-            ok = decision.error is None
-            next_poll_at, effective = decision.next_poll_at, None
-            if ok:
-                # Adaptive polling: a feed that posts rarely is fetched less often.
-                interval = feed.interval_s or self.config.poll.interval
-                effective = adaptive_interval(recent_published(conn, feed.id), interval, now=now)
-                next_poll_at = max(next_poll_at, now + effective)
-            retry_until = None
-            if result.status in (429, 503) and result.retry_after:
-                retry_until = now + int(result.retry_after)
-            conn.execute(
-                """UPDATE feeds SET
-                     etag = CASE WHEN :ok AND :status = 200 THEN :etag ELSE etag END,
-                     last_modified = CASE WHEN :ok AND :status = 200 THEN :lm
-                                          ELSE last_modified END,
-                     body_hash = CASE WHEN :ok AND :status = 200 THEN :digest ELSE body_hash END,
-                     title = CASE WHEN :titled THEN title ELSE coalesce(:feed_title, title) END,
-                     site_url = coalesce(:site, site_url),
-                     warning = CASE WHEN :parsed THEN :warning ELSE warning END,
-                     state = :state, next_poll_at = :next, retry_until = :retry_until,
-                     effective_interval_s = coalesce(:effective, effective_interval_s),
-                     error_count = :errors, last_status = :status, last_error = :error,
-                     last_polled_at = :now,
-                     last_ok_at = CASE WHEN :ok THEN :now ELSE last_ok_at END
-                   WHERE id = :id""",
-                {
-                    "ok": ok,
-                    "status": result.status,
-                    "etag": result.etag,
-                    "lm": result.last_modified,
-                    "digest": digest,
-                    "feed_title": (parsed.title or None) if parsed else None,
-                    "titled": (feed.config_url or feed.url) in self.titled,
-                    "site": parsed.site_url if parsed else None,
-                    "parsed": parsed is not None,
-                    "warning": parsed.warning if parsed else None,
-                    "state": decision.state,
-                    "next": next_poll_at,
-                    "effective": effective,
-                    "retry_until": retry_until,
-                    "errors": decision.error_count,
-                    "error": decision.error,
-                    "now": now,
-                    "id": feed.id,
-                },
-            )
-            if result.ok and result.permanent_redirect and result.final_url != feed.url:
-                taken = conn.execute(
-                    "SELECT 1 FROM feeds WHERE url = ? AND id != ?", (result.final_url, feed.id)
-                ).fetchone()
-                if taken is None:
-                    conn.execute(
-                        "UPDATE feeds SET url = ? WHERE id = ?", (result.final_url, feed.id)
-                    )
-            conn.execute(
-                "INSERT INTO polls (feed_id, started, status, duration_ms, new, updated, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    feed.id,
-                    started,
-                    result.status,
-                    int(result.elapsed * 1000),
-                    len(new_ids),
-                    updated,
-                    decision.error,
-                ),
-            )
-        outcome = FeedOutcome(
-            url=feed.url,
-            title=feed.name,
-            status=_status_word(result, decision, parsed),
-            http_status=result.status,
-            new=len(new_ids),
-            updated=updated,
-            error=decision.error,
-            warning=parsed.warning if parsed else None,
-        )
-        return outcome, new_ids
-
-
-def _failed(
-    decision: Decision, feed: Feed, message: str, interval: int, now: int, rng: random.Random
-) -> Decision:
-    """A 200 whose body is not a feed counts as an error, with backoff."""
-    from storage.schedule import backoff_seconds
-
-    errors = feed.error_count + 1
-    return Decision(
-        decision.state, now + backoff_seconds(errors, interval, rng), errors, message, parse=False
-    )
-
-
-def _status_word(result: FetchResult, decision: Decision, parsed: ParsedFeed | None) -> str:
-    if decision.state == "gone":
-        return "gone"
-    if decision.error is not None:
-        return "failed"
-    if result.status == 304:
-        return "not modified"
-    if parsed is None:
-        return "unchanged"
-    return "ok"
-
-
 async def poll_async(
     db_path: Path,
     config: Config,
@@ -307,7 +110,7 @@ async def poll_async(
         return PollSummary()
 
     limits = limits_of(config)
-    writer = _Writer(db_path, config, rng)
+    writer = FeedWriter(db_path, config, rng)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdeck-writer")
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(executor, writer.open)
@@ -319,13 +122,50 @@ async def poll_async(
     def in_writer(job: Callable[[Store], Any]) -> Awaitable[Any]:
         return loop.run_in_executor(executor, writer.run, job)
 
+    # Results wait here for the writer; whatever has piled up while it wrote the last
+    # batch goes into the next transaction together (see FeedWriter.record_many).
+    pending: collections.deque[tuple[Feed, FetchResult, int, asyncio.Future[Any]]]
+    pending = collections.deque()
+    drainer: asyncio.Task[None] | None = None
+
+    async def drain() -> None:
+        while pending:
+            batch = [pending.popleft()]
+            size = len(batch[0][1].body or b"")
+            while pending and len(batch) < BATCH_MAX_FEEDS:
+                body = len(pending[0][1].body or b"")
+                if size + body > BATCH_MAX_BYTES:
+                    break
+                batch.append(pending.popleft())
+                size += body
+            items = [(feed, result, started) for feed, result, started, _ in batch]
+            try:
+                results = await loop.run_in_executor(executor, writer.record_many, items)
+            except BaseException as exc:
+                results = [exc] * len(batch)
+            for (*_, future), res in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(res, BaseException):
+                    future.set_exception(res)
+                else:
+                    future.set_result(res)
+
+    async def write(feed: Feed, result: FetchResult, started: int) -> Any:
+        nonlocal drainer
+        future: asyncio.Future[Any] = loop.create_future()
+        pending.append((feed, result, started, future))
+        if drainer is None or drainer.done():
+            drainer = asyncio.create_task(drain())
+        return await future
+
     async def one(feed: Feed, client: httpx.AsyncClient) -> None:
         async with semaphore, hosts.slot(feed.url):
             started = int(time.time())
             result = await fetch(
                 client, feed.url, etag=feed.etag, last_modified=feed.last_modified, limits=limits
             )
-        outcome, ids = await loop.run_in_executor(executor, writer.record, feed, result, started)
+        outcome, ids = await write(feed, result, started)
         if ids and feed.full_text:
             await fetch_pages(
                 ids,
@@ -352,6 +192,10 @@ async def poll_async(
                 await asyncio.gather(*tasks, return_exceptions=True)
                 raise
     finally:
+        # Let the batch handed to the writer finish; what never reached it is dropped.
+        pending.clear()
+        if drainer is not None:
+            await asyncio.gather(drainer, return_exceptions=True)
         await loop.run_in_executor(executor, writer.close)
         executor.shutdown(wait=True)
     order = {feed.url: i for i, feed in enumerate(due)}

@@ -2,7 +2,7 @@
 
 `poll_once` runs in this process with two profilers: one on the event-loop thread
 (fetching with httpx) and one on the writer thread (parse, clean, upsert with FTS
-triggers, topic matching, commit), which is where `storage.poller._Writer.record` runs.
+triggers, topic matching, commit), which is where `storage.feed_writer.FeedWriter.record_many` runs.
 cProfile only sees the thread it was enabled on, hence the wrapper around `record`;
 nothing in storage/ is changed. Profiling slows Python code down (roughly 1.5-2x), so
 read the shares, not the absolute seconds.
@@ -20,13 +20,13 @@ from typing import Any
 # (label, file suffix, function name, caller (file suffix, function) or None)
 Key = tuple[str, str, str, tuple[str, str] | None]
 BREAKDOWN: list[Key] = [
-    ("writer: all of _Writer.record", "storage/poller.py", "record", None),
+    ("writer: all of FeedWriter.record_many", "storage/feed_writer.py", "record_many", None),
     ("  parse_feed (decode + lxml + fields + clean)", "storage/parse.py", "parse_feed", None),
     ("    _read_xml (prepare, lxml parse, tree walk)", "storage/parse.py", "_read_xml", None),
     ("      read_xml_feed (the tree walk alone)", "storage/feed_xml.py", "read_xml_feed", None),
     ("    html_to_text (clean.py)", "storage/clean.py", "html_to_text", None),
     ("    dates", "storage/dates.py", "parse_date", None),
-    ("  body hash of the feed", "storage/poller.py", "body_hash", None),
+    ("  body hash of the feed", "storage/feed_writer.py", "body_hash", None),
     ("  upsert_entries (all)", "storage/store.py", "upsert_entries", None),
     ("    content_hash", "storage/store.py", "content_hash", None),
     (
@@ -43,7 +43,7 @@ BREAKDOWN: list[Key] = [
         "<method 'execute' of 'sqlite3.Connection' objects>",
         ("storage/db.py", "write_transaction"),
     ),
-    ("  _write (feed row, polls row, ingest)", "storage/poller.py", "_write", None),
+    ("  _write_rows (feed row, polls row, ingest)", "storage/feed_writer.py", "_write_rows", None),
 ]
 LOOP: list[Key] = [
     ("loop: storage.fetch.fetch (httpx, incl. GIL waits)", "storage/fetch.py", "fetch", None),
@@ -97,12 +97,13 @@ def profile_poll(
     top: int,
 ) -> None:
     """Cold, warm and change polls of `config_path`'s feeds into `db`, each profiled."""
+    import storage.feed_writer as feed_writer
     import storage.poller as poller
     from storage.config import parse_config
 
     config = parse_config(config_path.read_bytes(), config_path)
     writer_prof = cProfile.Profile()
-    original = poller._Writer.record
+    original = feed_writer.FeedWriter.record_many
 
     def record(self: Any, *args: Any, **kwargs: Any) -> Any:
         writer_prof.enable()
@@ -111,7 +112,7 @@ def profile_poll(
         finally:
             writer_prof.disable()
 
-    poller._Writer.record = record  # type: ignore[method-assign]
+    feed_writer.FeedWriter.record_many = record  # type: ignore[method-assign]
     try:
         switch("base")
         for phase in ("cold", "warm", "change"):
@@ -142,7 +143,7 @@ def profile_poll(
             print(f"--- {phase}, event-loop thread, by own time")
             loop.sort_stats("tottime").print_stats(top // 2)
     finally:
-        poller._Writer.record = original  # type: ignore[method-assign]
+        feed_writer.FeedWriter.record_many = original  # type: ignore[method-assign]
 
 
 def _clock() -> float:

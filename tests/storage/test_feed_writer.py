@@ -1,0 +1,133 @@
+"""Feeds written together in one transaction, and what happens when one of them fails."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import feed_writer
+from storage.config import Config, FeedConfig, PollSettings
+from storage.db import StorageError
+from storage.feed_writer import FeedWriter
+from storage.fetch import FetchResult
+from storage.store import Feed, Store
+
+URLS = [f"http://127.0.0.1:9/{name}.xml" for name in ("a", "b", "c")]
+
+
+def rss(feed: str, guids: list[str]) -> bytes:
+    items = "".join(
+        f"<item><guid>{feed}-{g}</guid><title>{feed} story {g}</title>"
+        f"<link>http://example.test/{feed}/{g}</link>"
+        "<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>Text of {feed} {g}</description></item>"
+        for g in guids
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {feed}</title>'
+        f"<link>http://example.test/{feed}</link>{items}</channel></rss>"
+    ).encode()
+
+
+def ok(url: str, body: bytes) -> FetchResult:
+    return FetchResult(url=url, final_url=url, status=200, body=body, etag='"v1"')
+
+
+@pytest.fixture
+def writer(tmp_path: Path):
+    config = Config(
+        poll=PollSettings(),
+        feeds=tuple(FeedConfig(url=u) for u in URLS),
+        topics=(),
+        exists=True,
+    )
+    with Store(tmp_path / "news.db") as store:
+        store.sync_feeds(config.feeds)
+    w = FeedWriter(tmp_path / "news.db", config, random.Random(1))
+    w.open()
+    yield w
+    w.close()
+
+
+def feeds(writer: FeedWriter) -> list[Feed]:
+    assert writer.store is not None
+    by_url = {f.url: f for f in writer.store.feeds()}
+    return [by_url[u] for u in URLS]
+
+
+def commits_during(writer: FeedWriter, call):  # type: ignore[no-untyped-def]
+    """Run `call` and count the COMMITs the writer's connection sent meanwhile."""
+    assert writer.store is not None
+    seen: list[str] = []
+    writer.store.conn.set_trace_callback(seen.append)
+    try:
+        result = call()
+    finally:
+        writer.store.conn.set_trace_callback(None)
+    return result, sum(1 for s in seen if s.strip().upper() == "COMMIT")
+
+
+def test_feeds_finished_together_share_one_transaction(writer: FeedWriter) -> None:
+    items = [
+        (f, ok(f.url, rss(name, ["1", "2"])), 0)
+        for f, name in zip(feeds(writer), "abc", strict=True)
+    ]
+    results, commits = commits_during(writer, lambda: writer.record_many(items))
+    assert commits == 1
+    assert [r[0].status for r in results] == ["ok", "ok", "ok"]
+    assert [r[0].new for r in results] == [2, 2, 2]
+    assert writer.store is not None
+    conn = writer.store.conn
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 6
+    assert conn.execute("SELECT count(*) FROM polls").fetchone()[0] == 3
+    assert [f.etag for f in feeds(writer)] == ['"v1"'] * 3
+
+
+def test_not_modified_feeds_are_recorded_in_one_transaction(writer: FeedWriter) -> None:
+    items = [(f, FetchResult(url=f.url, final_url=f.url, status=304), 0) for f in feeds(writer)]
+    results, commits = commits_during(writer, lambda: writer.record_many(items))
+    assert commits == 1
+    assert [r[0].status for r in results] == ["not modified"] * 3
+    assert all(f.last_status == 304 and f.next_poll_at for f in feeds(writer))
+
+
+def test_one_feed_failing_to_write_keeps_the_others(
+    writer: FeedWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = feed_writer.upsert_entries
+    a, b, c = feeds(writer)
+
+    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now):  # type: ignore[no-untyped-def]
+        if feed_id == b.id:
+            raise sqlite3.IntegrityError("b cannot be written")
+        return real(conn, feed_id, entries, now)
+
+    monkeypatch.setattr(feed_writer, "upsert_entries", upsert)
+    items = [(f, ok(f.url, rss(name, ["1"])), 0) for f, name in zip((a, b, c), "abc", strict=True)]
+    results = writer.record_many(items)
+    assert results[0][0].new == 1 and results[2][0].new == 1
+    # sqlite3's errors reach the poller as the store's own, with the database named.
+    assert isinstance(results[1], StorageError)
+    assert "b cannot be written" in str(results[1])
+    assert writer.store is not None
+    stored = writer.store.conn.execute("SELECT guid FROM articles ORDER BY guid").fetchall()
+    assert [g for (g,) in stored] == ["a-1", "c-1"]
+    # b's fetch is not recorded as done, so its next poll fetches it again.
+    assert feeds(writer)[1].etag is None
+
+
+def test_a_feed_that_is_not_a_feed_fails_alone(writer: FeedWriter) -> None:
+    a, b, c = feeds(writer)
+    html = b"<!doctype html><html><head><title>Home</title></head><body>Hi</body></html>"
+    items = [
+        (a, ok(a.url, rss("a", ["1"])), 0),
+        (b, ok(b.url, html), 0),
+        (c, ok(c.url, rss("c", ["1"])), 0),
+    ]
+    results = writer.record_many(items)
+    assert [r[0].status for r in results] == ["ok", "failed", "ok"]
+    assert "not a feed" in (results[1][0].error or "")
+    assert feeds(writer)[1].error_count == 1
