@@ -191,6 +191,10 @@ def count_articles(db: Path) -> int:
     conn = sqlite3.connect(db, timeout=30)
     try:
         return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # newsdeck has created the file, not yet its tables
+            return 0
+        raise
     finally:
         conn.close()
 
