@@ -8,9 +8,9 @@ feed; (3) a second `poll --once` must exit 0 and leave every article stored exac
 the search index and the topic counters in step.
 
 Kill points are spread over the whole ingest (stratified: after one kill during
-start-up, run i of n dies somewhere in the i-th slice of the time from a reference
-run's first commit to its end), so start-up, the first commits and the last ones are
-all hit. Used by tests/faults/test_crash.py and by
+start-up, run i of n dies somewhere in the i-th slice of a reference run's time from
+its first commit to its end, counted from the run's own first commit), so start-up,
+the first commits and the last ones are all hit. Used by tests/faults/test_crash.py and by
 tests/benchmarks/soak.py.
 """
 
@@ -90,10 +90,20 @@ def surviving_articles(db: Path) -> int:
         conn.close()
 
 
-def crash_once(config: Path, db: Path, delay: float) -> CrashRun:
+def crash_once(config: Path, db: Path, delay: float, after_first: bool = False) -> CrashRun:
+    """Kill a poll `delay` seconds after its start or, with `after_first`, that long
+    after its first commit of articles (so a slow start-up on a busy machine does not
+    move the kill before the ingest)."""
     proc = start_newsdeck("poll", "--once", db=db, config=config, stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    if after_first:
+        while proc.poll() is None and not surviving_articles(db):
+            if time.monotonic() - started > 600:
+                break
+            time.sleep(0.01)
+        started = time.monotonic()
     try:
-        proc.wait(timeout=delay)
+        proc.wait(timeout=max(0.0, delay - (time.monotonic() - started)))
         killed = False
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
@@ -119,9 +129,10 @@ def crash_runs(config: Path, workdir: Path, iterations: int, seed: int = 8) -> l
     delays = [rng.uniform(0.05, first)]
     ingest = (full - first) * 1.05
     slices = max(1, iterations - 1)
-    delays += [first + (i + rng.random()) / slices * ingest for i in range(iterations - 1)]
+    # After the start-up kill, delays count from each run's own first commit.
+    delays += [(i + rng.random()) / slices * ingest for i in range(iterations - 1)]
     return [
-        crash_once(config, workdir / f"crash-{i:02d}.db", delay)
+        crash_once(config, workdir / f"crash-{i:02d}.db", delay, after_first=i > 0)
         for i, delay in enumerate(delays[:iterations])
     ]
 
