@@ -226,7 +226,9 @@ async def settle(pilot, app) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+        # A worker's last message (e.g. a screen's "loaded") may still be queued.
+        queued = any(not node._message_queue.empty() for node in (app, app.screen))
+        if not queued and not any(w.is_running for w in app.workers):
             return
 
 
