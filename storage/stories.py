@@ -129,12 +129,16 @@ def _lookup_sql(n: int) -> str:
     (story_match.pair_weight). Only candidates that could still pass once their shared
     places are added come back, so Python sees a handful of rows, not every posting.
     """
+    # The count comes first, in a subquery of at most one row that LIMIT keeps from
+    # being flattened: as a condition beside the scan, SQLite would test it on every
+    # posting of a common key (thousands) instead of skipping the key at once.
     one = (
-        "SELECT article_id, story_id, min(weight, ?{mine}) AS value, anchors, places"
-        " FROM story_keys"
-        " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} AND feed_id != ?{feed}"
-        " AND (SELECT count(*) FROM (SELECT 1 FROM story_keys"
+        "SELECT s.article_id, s.story_id, min(s.weight, ?{mine}) AS value, s.anchors,"
+        " s.places FROM (SELECT 1 WHERE (SELECT count(*) FROM (SELECT 1 FROM story_keys"
         " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} LIMIT ?{cap})) < ?{cap}"
+        " LIMIT 1) AS rare CROSS JOIN story_keys s"
+        " WHERE s.key = ?{key} AND s.published BETWEEN ?{lo} AND ?{hi}"
+        " AND s.feed_id != ?{feed}"
     )
     feed, least = 5 * n + 1, 5 * n + 2
     numbered = (
