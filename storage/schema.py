@@ -232,6 +232,30 @@ def _to_v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 3: a smaller full-text index. prefix = '2 3' made the FTS5 insert the largest
+# cost of ingest (about 0.56 ms of a cold poll's article); '3' alone keeps three-letter
+# prefixes (weap*, mig*) on an index, and longer ones use the main index as before.
+# Same columns and triggers as version 2; the table is rebuilt from articles.
+SCHEMA_V3 = """
+DROP TRIGGER articles_fts_insert;
+DROP TRIGGER articles_fts_delete;
+DROP TRIGGER articles_fts_update;
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, author, text, full_text,
+  content = 'articles', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2',
+  prefix = '3'
+);
+INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+"""
+
+
+def _to_v3(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V3 + FTS_TRIGGERS_V2):
+        conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements (executescript would COMMIT our transaction)."""
     out: list[str] = []
@@ -252,5 +276,6 @@ def _statements(script: str) -> list[str]:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _to_v1,
     1: _to_v2,
+    2: _to_v3,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1
