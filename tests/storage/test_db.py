@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage import db
+from storage.listing import View
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 from storage.store import Store
 
@@ -43,6 +44,41 @@ def test_migrates_from_every_earlier_version(tmp_path: Path, start: int) -> None
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.integrity_problems(store.conn) == []
+
+
+def test_articles_stay_searchable_across_the_index_rebuild(tmp_path: Path) -> None:
+    """Version 3 rebuilds the full-text index with other prefixes: what a version 2
+    database held is found afterwards by words and by prefixes of any length."""
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in range(2):
+        conn.execute("BEGIN")
+        MIGRATIONS[step](conn)
+        conn.execute(f"PRAGMA user_version = {step + 1}")
+        conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
+        conn.execute("COMMIT")
+    conn.execute("INSERT INTO feeds (id, url, added_at) VALUES (1, 'https://a.example/rss', 1)")
+    conn.execute(
+        "INSERT INTO articles (feed_id, guid, title, text, published, content_hash, first_seen)"
+        " VALUES (1, 'g1', 'Patriot batteries for Kyiv', 'Weapons deliveries resumed.',"
+        " 1, 'h', 1)"
+    )
+    conn.close()
+    with Store(path) as store:
+        found = {
+            q: store.count(View(query=q))
+            for q in ("patriot", "weapon", "we*", "wea*", "weap*", "kyiv", "museum")
+        }
+        assert db.integrity_problems(store.conn) == []
+    assert found == {
+        "patriot": 1,
+        "weapon": 1,
+        "we*": 1,
+        "wea*": 1,
+        "weap*": 1,
+        "kyiv": 1,
+        "museum": 0,
+    }
 
 
 def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
