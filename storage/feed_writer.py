@@ -17,6 +17,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from storage.config import Config
 from storage.db import DatabaseBusy, errors_as_storage
 from storage.fetch import FetchResult
 from storage.parse import FeedError, ParsedFeed, parse_feed
+from storage.parse_process import parsed_or_none
 from storage.schedule import Decision, decide
 from storage.store import Feed, Store, after_ingest, upsert_entries
 
@@ -34,6 +36,8 @@ log = logging.getLogger("newsdeck.poller")
 # A feed's write waits up to storage.db.BUSY_TIMEOUT_S for the lock, this many times,
 # so a write transaction held elsewhere for a while costs time, not the fetched data.
 WRITE_ATTEMPTS = 3
+
+Parsing = Future[ParsedFeed | None] | None  # a body being parsed in storage/parse_process.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +82,13 @@ class FeedWriter:
         return job(self.store)
 
     def record(
-        self, feed: Feed, result: FetchResult, started: int
+        self, feed: Feed, result: FetchResult, started: int, parsing: Parsing = None
     ) -> tuple[FeedOutcome, list[int]]:
         """Parse and write one feed in its own transaction."""
-        return self._write_one(self._prepare(feed, result, started))
+        return self._write_one(self._prepare(feed, result, started, parsing))
 
     def record_many(
-        self, items: list[tuple[Feed, FetchResult, int]]
+        self, items: list[tuple[Feed, FetchResult, int, Parsing]]
     ) -> list[tuple[FeedOutcome, list[int]] | BaseException]:
         """Parse and write several feeds that finished close together, in one transaction.
 
@@ -92,6 +96,7 @@ class FeedWriter:
         transaction); batching only saves the BEGIN/COMMIT per feed, which is most of
         what a 304 costs. If the batch fails, each feed is written again on its own so
         one bad feed cannot lose the others; its error is returned in its place.
+        An item's `Parsing` is its body being parsed in the parse process, if it is.
         """
         assert self.store is not None
         prepared = []
@@ -118,7 +123,9 @@ class FeedWriter:
                 out.append(exc)
         return out
 
-    def _prepare(self, feed: Feed, result: FetchResult, started: int) -> tuple[Any, ...]:
+    def _prepare(
+        self, feed: Feed, result: FetchResult, started: int, parsing: Parsing = None
+    ) -> tuple[Any, ...]:
         """Decide what the fetch means and parse its body (outside any transaction)."""
         now = int(time.time())
         interval = feed.interval_s or self.config.poll.interval
@@ -135,7 +142,9 @@ class FeedWriter:
         parsed: ParsedFeed | None = None
         if decision.parse and result.body is not None:
             try:
-                parsed = parse_feed(result.body, result.final_url, result.content_type, now=now)
+                parsed = parsed_or_none(parsing) or parse_feed(
+                    result.body, result.final_url, result.content_type, now=now
+                )
             except FeedError as exc:
                 decision = _failed(decision, feed, str(exc), interval, now, self.rng)
                 digest = None  # parse it again next time: the server may fix it

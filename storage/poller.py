@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import itertools
 import logging
 import random
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +33,10 @@ import httpx
 from storage.alerts import prepare_alerts, send_alerts
 from storage.config import Config
 from storage.db import DatabaseBusy
-from storage.feed_writer import FeedOutcome, FeedWriter
+from storage.feed_writer import FeedOutcome, FeedWriter, Parsing, body_hash
 from storage.fetch import FetchLimits, FetchResult, HostLimiter, fetch, make_client
 from storage.fulltext import fetch_pages
+from storage.parse_process import ParsePool
 from storage.store import Feed, Store
 
 log = logging.getLogger("newsdeck.poller")
@@ -42,6 +44,21 @@ log = logging.getLogger("newsdeck.poller")
 # At most this many feeds, and about this many bytes of feed bodies, per write transaction.
 BATCH_MAX_FEEDS = 64
 BATCH_MAX_BYTES = 1 << 20
+PARSE_AHEAD = 16  # feeds a parse process may parse before the writer reaches them
+
+
+@dataclass(slots=True)
+class _Job:
+    """One feed's fetch result on its way to the writer."""
+
+    feed: Feed
+    result: FetchResult
+    started: int
+    future: asyncio.Future[Any]
+    needs_parse: bool = False  # a 200 with a new body
+    submitted: bool = False  # offered to the parse process
+    parsing: Parsing = None
+
 
 Progress = Callable[[int, int, int], None]  # (feeds done, feeds total, new articles so far)
 
@@ -93,8 +110,10 @@ async def poll_async(
     force: bool = False,
     on_progress: Progress | None = None,
     rng: random.Random | None = None,
+    parse_process: bool = False,
 ) -> PollSummary:
-    """Poll the due feeds (every enabled feed when `force`) once."""
+    """Poll the due feeds (every enabled feed when `force`) once. `parse_process`: parse
+    bodies in a second process when there are many (storage/parse_process.py)."""
     rng = rng or random.Random()
     with Store(db_path) as store:
         store.sync_feeds(config.feeds)
@@ -124,40 +143,60 @@ async def poll_async(
 
     # Results wait here for the writer; whatever has piled up while it wrote the last
     # batch goes into the next transaction together (see FeedWriter.record_many).
-    pending: collections.deque[tuple[Feed, FetchResult, int, asyncio.Future[Any]]]
-    pending = collections.deque()
+    # With a parse process, bodies are handed to it up to PARSE_AHEAD feeds before the
+    # writer reaches them (not further: parsed feeds would pile up in memory).
+    pending: collections.deque[_Job] = collections.deque()
     drainer: asyncio.Task[None] | None = None
+    parse_pool = ParsePool(enabled=parse_process)
+
+    def parse_ahead(jobs: Iterable[_Job], limit: int) -> None:
+        for job in itertools.islice((j for j in jobs if j.needs_parse), limit):
+            if not job.submitted and job.result.body is not None:
+                job.submitted = True
+                job.parsing = parse_pool.submit(
+                    job.result.body, job.result.final_url, job.result.content_type, int(time.time())
+                )
 
     async def drain() -> None:
         while pending:
             batch = [pending.popleft()]
-            size = len(batch[0][1].body or b"")
+            size = len(batch[0].result.body or b"")
             while pending and len(batch) < BATCH_MAX_FEEDS:
-                body = len(pending[0][1].body or b"")
+                body = len(pending[0].result.body or b"")
                 if size + body > BATCH_MAX_BYTES:
                     break
+                if pending[0].needs_parse and parse_pool.pool and not pending[0].parsing:
+                    break  # the parse process will get to it; the writer need not
                 batch.append(pending.popleft())
                 size += body
-            items = [(feed, result, started) for feed, result, started, _ in batch]
+            parse_ahead(pending, PARSE_AHEAD)
+            items = [(j.feed, j.result, j.started, j.parsing) for j in batch]
             try:
                 results = await loop.run_in_executor(executor, writer.record_many, items)
             except BaseException as exc:
                 results = [exc] * len(batch)
-            for (*_, future), res in zip(batch, results, strict=True):
-                if future.done():
+            for job, res in zip(batch, results, strict=True):
+                if job.future.done():
                     continue
                 if isinstance(res, BaseException):
-                    future.set_exception(res)
+                    job.future.set_exception(res)
                 else:
-                    future.set_result(res)
+                    job.future.set_result(res)
 
     async def write(feed: Feed, result: FetchResult, started: int) -> Any:
         nonlocal drainer
-        future: asyncio.Future[Any] = loop.create_future()
-        pending.append((feed, result, started, future))
+        job = _Job(feed, result, started, loop.create_future())
+        job.needs_parse = (
+            result.status == 200
+            and result.error is None
+            and result.body is not None
+            and body_hash(result.body) != feed.body_hash
+        )
+        pending.append(job)
+        parse_ahead(pending, PARSE_AHEAD)
         if drainer is None or drainer.done():
             drainer = asyncio.create_task(drain())
-        return await future
+        return await job.future
 
     async def one(feed: Feed, client: httpx.AsyncClient) -> None:
         async with semaphore, hosts.slot(feed.url):
@@ -198,6 +237,7 @@ async def poll_async(
             await asyncio.gather(drainer, return_exceptions=True)
         await loop.run_in_executor(executor, writer.close)
         executor.shutdown(wait=True)
+        await asyncio.to_thread(parse_pool.close)
     order = {feed.url: i for i, feed in enumerate(due)}
     outcomes.sort(key=lambda o: order.get(o.url, len(order)))
     if new_ids:
@@ -207,10 +247,19 @@ async def poll_async(
 
 
 def poll_once(
-    db_path: Path, config: Config, *, force: bool = False, on_progress: Progress | None = None
+    db_path: Path,
+    config: Config,
+    *,
+    force: bool = False,
+    on_progress: Progress | None = None,
+    parse_process: bool = False,
 ) -> PollSummary:
     """Blocking wrapper for threads and the command line."""
-    return asyncio.run(poll_async(db_path, config, force=force, on_progress=on_progress))
+    return asyncio.run(
+        poll_async(
+            db_path, config, force=force, on_progress=on_progress, parse_process=parse_process
+        )
+    )
 
 
 def seconds_until_next_due(db_path: Path, config: Config, now: int | None = None) -> float:
@@ -266,7 +315,7 @@ async def _forever(
             installed.append(sig)
     try:
         while not stop.is_set():
-            round_task = asyncio.create_task(poll_async(db_path, config))
+            round_task = asyncio.create_task(poll_async(db_path, config, parse_process=True))
             stop_task = asyncio.create_task(stopping.wait())
             done, _ = await asyncio.wait(
                 {round_task, stop_task}, return_when=asyncio.FIRST_COMPLETED

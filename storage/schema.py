@@ -232,10 +232,12 @@ def _to_v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-# Version 3: a smaller full-text index. prefix = '2 3' made the FTS5 insert the largest
-# cost of ingest (about 0.56 ms of a cold poll's article); '3' alone keeps three-letter
-# prefixes (weap*, mig*) on an index, and longer ones use the main index as before.
-# Same columns and triggers as version 2; the table is rebuilt from articles.
+# Version 3: a smaller full-text index, without prefix indexes. prefix = '2 3' made the
+# FTS5 insert the largest cost of ingest (0.43 of a cold poll's 1.06 ms per article,
+# tests/benchmarks/README.md), and it served only prefixes of exactly two or three
+# letters: "weapon*" always read the main index. Now every prefix does, which costs a
+# few ms on short prefixes at 100,000 articles (mi*: 1.1 -> 6.7 ms). Same columns and
+# triggers as version 2; the table is rebuilt from articles.
 SCHEMA_V3 = """
 DROP TRIGGER articles_fts_insert;
 DROP TRIGGER articles_fts_delete;
@@ -244,8 +246,7 @@ DROP TABLE articles_fts;
 CREATE VIRTUAL TABLE articles_fts USING fts5(
   title, author, text, full_text,
   content = 'articles', content_rowid = 'id',
-  tokenize = 'porter unicode61 remove_diacritics 2',
-  prefix = '3'
+  tokenize = 'porter unicode61 remove_diacritics 2'
 );
 INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
 """

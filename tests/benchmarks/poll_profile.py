@@ -122,7 +122,7 @@ def profile_poll(
             loop_prof = cProfile.Profile()
             started = time.perf_counter()
             loop_prof.enable()
-            summary = poller.poll_once(db, config, force=True)
+            summary = poller.poll_once(db, config, force=True, parse_process=True)
             loop_prof.disable()
             wall = time.perf_counter() - started
             written = sum(f.new + f.updated for f in summary.feeds)

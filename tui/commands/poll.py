@@ -42,7 +42,7 @@ def poll_once(db_path: Path, config: Config, *, as_json: bool) -> int:
     from storage.poller import poll_once as poll
 
     if as_json or not sys.stdout.isatty():
-        summary = poll(db_path, config, force=True)
+        summary = poll(db_path, config, force=True, parse_process=True)
     else:
         summary = _poll_with_progress(db_path, config, poll)
     if as_json:
@@ -83,7 +83,7 @@ def _poll_with_progress(
         def on_progress(done: int, total: int, new: int) -> None:
             progress.update(task, completed=done, total=total, new=new)
 
-        return poll(db_path, config, force=True, on_progress=on_progress)
+        return poll(db_path, config, force=True, on_progress=on_progress, parse_process=True)
 
 
 def _print_summary(summary: PollSummary) -> None:

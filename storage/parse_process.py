@@ -1,0 +1,91 @@
+"""Parsing feed bodies in a second process, so a big poll keeps both cores busy.
+
+The writer thread (storage/feed_writer.py) parses and writes under one GIL; on a cold
+poll of hundreds of feeds the event loop mostly waits for it. `ParsePool` hands the
+bodies to one worker process a few feeds ahead of the writer, which then only writes.
+
+It is an optimisation and nothing depends on it: the pool starts only once a poll has
+more than START_AFTER bodies to parse (a poll with a few changed feeds does not pay for
+a process), and whenever it cannot start, breaks, or the body is not a feed, `submit` or
+the future gives None and the writer parses the body itself, as without a pool.
+`newsdeck poll` uses it, once and as a daemon; the dashboard's polls do not (a child
+process there would share the terminal).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from storage.parse import FeedError, ParsedFeed, parse_feed
+
+log = logging.getLogger("newsdeck.poller")
+
+START_AFTER = 8  # bodies a poll parses in the writer before it starts the process
+
+
+def _quiet_worker() -> None:
+    """In the worker: Ctrl-C reaches the whole process group, and only the poller decides
+    what it means (the worker would print a KeyboardInterrupt traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _parse(body: bytes, url: str, content_type: str | None, now: int) -> ParsedFeed | None:
+    """parse_feed in the worker; None when the body is not a feed (the writer then parses
+    it again itself, to record the FeedError with everything it carries)."""
+    try:
+        return parse_feed(body, url, content_type, now=now)
+    except FeedError:
+        return None
+
+
+class ParsePool:
+    """At most one worker process, started lazily; see the module's docstring."""
+
+    def __init__(self, enabled: bool = True, start_after: int | None = None) -> None:
+        self.enabled = enabled
+        self.start_after = START_AFTER if start_after is None else start_after
+        self.seen = 0
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(
+        self, body: bytes, url: str, content_type: str | None, now: int
+    ) -> Future[ParsedFeed | None] | None:
+        """Start parsing `body` in the worker, or None: parse it in the writer."""
+        self.seen += 1
+        if not self.enabled or self.seen <= self.start_after:
+            return None
+        try:
+            if self.pool is None:
+                # spawn, not fork: the poller has threads. A spawned worker is our own
+                # child, reaped at close, so its CPU time counts as the poll's.
+                self.pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_quiet_worker,
+                )
+            return self.pool.submit(_parse, body, url, content_type, now)
+        except Exception:
+            log.debug("parse process unavailable; parsing in the writer", exc_info=True)
+            self.enabled = False
+            return None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def parsed_or_none(parsing: Future[ParsedFeed | None] | None) -> ParsedFeed | None:
+    """The worker's result, or None when the writer must parse the body itself (no
+    worker, not a feed, or the worker failed)."""
+    if parsing is None:
+        return None
+    try:
+        return parsing.result()
+    except (Exception, concurrent.futures.CancelledError):
+        log.debug("parse process failed; parsing in the writer", exc_info=True)
+        return None
