@@ -18,6 +18,7 @@ import fcntl
 import os
 import pty
 import signal
+import socket
 import subprocess
 import sys
 import termios
@@ -107,4 +108,33 @@ def test_a_lost_terminal_ends_the_dashboard_within_two_seconds(
         if not closed:
             os.close(master)
     assert code == 0, f"exit code {code}: killed by the signal or crashed"
+    assert took < LIMIT_S, f"took {took:.2f} s to end after the hang-up"
+
+
+def test_a_hang_up_during_a_stuck_poll_still_ends_the_dashboard_soon(
+    small_db: Path, tmp_path: Path
+) -> None:
+    """The dashboard polls a feed whose server never answers (a 60 s timeout): quitting
+    must not wait for that poll's threads."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the kernel; nobody ever reads or answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[poll]\ninterval = "1h"\ntimeout = "60s"\n\n[[feeds]]\nurl = "{url}"\n')
+    proc, master = spawn(small_db, config, ignore_hup=False)
+    try:
+        screen = read_until(master, b"polling")
+        assert b"polling" in screen, screen[-500:]  # the poll has started and hangs
+        started = time.monotonic()
+        proc.send_signal(signal.SIGHUP)
+        code = proc.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        os.close(master)
+        silent.close()
+    assert code == 0, f"exit code {code}"
     assert took < LIMIT_S, f"took {took:.2f} s to end after the hang-up"
