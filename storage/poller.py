@@ -45,6 +45,7 @@ log = logging.getLogger("newsdeck.poller")
 BATCH_MAX_FEEDS = 64
 BATCH_MAX_BYTES = 1 << 20
 PARSE_AHEAD = 16  # feeds a parse process may parse before the writer reaches them
+MAX_BACKLOG = 32  # feeds fetched or being fetched and not yet written, at most
 
 
 @dataclass(slots=True)
@@ -134,6 +135,9 @@ async def poll_async(
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(executor, writer.open)
     semaphore = asyncio.Semaphore(config.poll.concurrency)
+    # Fetched bodies wait in memory until written: when the writer is the slower side
+    # (a first poll of many feeds), fetching pauses rather than holding every body.
+    backlog = asyncio.Semaphore(max(MAX_BACKLOG, config.poll.concurrency))
     hosts = HostLimiter(per_host=2)
     outcomes: list[FeedOutcome] = []
     new_ids: list[int] = []
@@ -199,12 +203,17 @@ async def poll_async(
         return await job.future
 
     async def one(feed: Feed, client: httpx.AsyncClient) -> None:
-        async with semaphore, hosts.slot(feed.url):
-            started = int(time.time())
-            result = await fetch(
-                client, feed.url, etag=feed.etag, last_modified=feed.last_modified, limits=limits
-            )
-        outcome, ids = await write(feed, result, started)
+        async with backlog:
+            async with semaphore, hosts.slot(feed.url):
+                started = int(time.time())
+                result = await fetch(
+                    client,
+                    feed.url,
+                    etag=feed.etag,
+                    last_modified=feed.last_modified,
+                    limits=limits,
+                )
+            outcome, ids = await write(feed, result, started)
         if ids and feed.full_text:
             await fetch_pages(
                 ids,
