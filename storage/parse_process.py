@@ -17,7 +17,10 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from storage.parse import FeedError, ParsedFeed, parse_feed
@@ -25,12 +28,21 @@ from storage.parse import FeedError, ParsedFeed, parse_feed
 log = logging.getLogger("newsdeck.poller")
 
 START_AFTER = 8  # bodies a poll parses in the writer before it starts the process
+PARENT_CHECK_S = 0.5  # how often the worker checks that the poller is still there
 
 
-def _quiet_worker() -> None:
+def _start_worker(parent: int) -> None:
     """In the worker: Ctrl-C reaches the whole process group, and only the poller decides
-    what it means (the worker would print a KeyboardInterrupt traceback)."""
+    what it means (the worker would print a KeyboardInterrupt traceback). And the worker
+    ends when the poller does, even by kill -9, rather than lingering as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _parse(body: bytes, url: str, content_type: str | None, now: int) -> ParsedFeed | None:
@@ -65,7 +77,8 @@ class ParsePool:
                 self.pool = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_quiet_worker,
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
                 )
             return self.pool.submit(_parse, body, url, content_type, now)
         except Exception:
