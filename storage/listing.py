@@ -15,6 +15,7 @@ same at row 100,000 as at row 0. See tests/benchmarks/bench_query.py for the num
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from collections import OrderedDict
@@ -111,10 +112,14 @@ def compile_view(view: View, now: int | None = None) -> CompiledQuery:
     return compile_query(view.query, now=now) if view.query.strip() else CompiledQuery()
 
 
-def fts_count(conn: sqlite3.Connection, match: str) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,)
-    ).fetchone()[0]
+def fts_count(conn: sqlite3.Connection, match: str, limit: int | None = None) -> int:
+    """How many articles the full-text match finds (at most `limit`: counting stops)."""
+    if limit is None:
+        sql, params = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]
+    else:
+        sql = "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
+        params = [match, limit]
+    return conn.execute(sql, params).fetchone()[0]
 
 
 def _domain_size(conn: sqlite3.Connection, topic_id: int | None) -> int:
@@ -180,10 +185,14 @@ def _plan(
         # Walking matches costs ~1.5 us each; walking the date index costs ~0.16 us per
         # match to build a lookup list, plus ~0.2 us per index row, and it visits about
         # reach * domain / matches rows. Measured at 1M articles (bench_query.py).
-        matches = fts_count(conn, q.match)
+        # Past `enough` matches the index walk wins whatever their number (the difference
+        # only grows with it), so counting stops there: a common word has 100,000.
         domain = _domain_size(conn, topic)
+        spare = COST_MATCH - COST_LIST
+        enough = math.isqrt(int(reach * domain * COST_INDEX_ROW / spare)) + 1 if spare > 0 else None
+        matches = fts_count(conn, q.match, limit=enough)
         walk_index = matches * COST_LIST + reach * domain / max(matches, 1) * COST_INDEX_ROW
-        driven_by_matches = matches * COST_MATCH <= walk_index
+        driven_by_matches = matches != enough and matches * COST_MATCH <= walk_index
     if driven_by_matches:
         return _fts_driven(select, source, topic, where, [q.match, *q.params], args, order, keyset)
     # The unary + keeps SQLite from turning the IN list into rowid lookups: the list is
