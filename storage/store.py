@@ -510,11 +510,21 @@ class Store:
     # -- stories: one row per story, each outlet's version (storage/stories.py) ---------
 
     def story_page(
-        self, view: View, offset: int = 0, limit: int = 50, now: int | None = None
+        self,
+        view: View,
+        offset: int = 0,
+        limit: int = 50,
+        now: int | None = None,
+        total: int | None = None,
     ) -> list[StoryRow]:
         """Stories `offset` .. `offset + limit` of a view, one row each at its newest
-        article's place, with size, sources ("+N sources") and unread count."""
+        article's place, with size, sources ("+N sources") and unread count. With the
+        view's story count as `total`, pages in its lower half are found from the end."""
         from storage import stories
+
+        if total is not None and view.sort == "new" and offset > total // 2:
+            with self._errors():
+                return stories.story_page_from_end(self.conn, view, offset, limit, total, now)
 
         cache = self.__dict__.get("_story_page_cache")
         if cache is None:

@@ -238,6 +238,52 @@ def story_page(
     return _story_rows(conn, picked)
 
 
+def story_page_from_end(
+    conn: sqlite3.Connection,
+    view: View,
+    offset: int,
+    limit: int,
+    total: int,
+    now: int | None = None,
+) -> list[StoryRow]:
+    """Stories `offset` .. `offset + limit` of a view that shows `total` stories, found
+    from its end: the view's rows oldest first, keeping each story's newest article in
+    the view, until the page is complete. For the last pages of a long view (G), where
+    `story_page` would walk every story above them. Date order only."""
+    q = compile_view(view, now)
+    offset, limit = max(0, offset), max(0, limit)
+    need = min(limit, total - offset)
+    if need <= 0:
+        return []
+    skip = total - offset - need  # stories below the page
+    plan = listing._plan(conn, view, q, total)
+    oldest_first = plan.order.replace(" DESC", " ASC")
+    picked: list[int] = []
+    seen, position = 0, 0
+    while len(picked) < need:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                f"{plan.sql} {oldest_first} LIMIT ? OFFSET ?", [*plan.params, _CHUNK, position]
+            )
+        ]
+        if not ids:
+            break
+        heads = _story_heads(conn, view, ids, now)
+        for article_id in ids:
+            if article_id in heads:
+                if seen >= skip:
+                    picked.append(article_id)
+                seen += 1
+                if len(picked) == need:
+                    break
+        position += len(ids)
+        if len(ids) < _CHUNK:
+            break
+    picked.reverse()
+    return _story_rows(conn, picked)
+
+
 def _story_heads(conn: sqlite3.Connection, view: View, ids: list[int], now: int | None) -> set[int]:
     """Those of `ids` that are their story's newest article in the view."""
     marks = ",".join("?" * len(ids))

@@ -120,6 +120,7 @@ async def one_run(db: Path) -> dict[str, float]:
                 )
             )
             switches.append(time.perf_counter() - before)
+            print(f"  switch to {key}: {switches[-1] * 1000:.0f} ms", file=sys.stderr)
         out["topic switch (median of 6)"] = statistics.median(switches)
         out["topic switch (worst of 6)"] = max(switches)
 

@@ -387,3 +387,37 @@ def test_a_bad_query_fails_before_paging(tmp_path: Path) -> None:
     store, _ = open_store(tmp_path)
     with pytest.raises(QueryError):
         store.story_page(View(query='"unclosed'))
+
+
+@pytest.mark.parametrize("query", ["", "is:unread", "alpha", "alpha OR beta -gamma"])
+def test_pages_found_from_the_end_are_the_pages_from_the_top(tmp_path: Path, query: str) -> None:
+    """G at a million articles asks for the last pages with the story count: they must be
+    the same rows, in the same order, as walking from the top gives."""
+    store, feeds = open_store(tmp_path)
+    words = ["alpha", "beta", "gamma", "delta"]
+    for f, feed in enumerate(feeds):
+        batch = [
+            make_entry(
+                f"f{f}-{i}",
+                f"Item {i} {words[(i + f) % 4]}",
+                f"Text about {words[i % 4]} and {words[(i * 3 + f) % 4]}.",
+                NOW - (i * 7 + f * 3) * 600,
+            )
+            for i in range(40)
+        ]
+        store.ingest(feed, batch, now=NOW)
+    conn = store.conn
+    with conn:  # deterministic stories: ids 5k+2 and 5k+3 join 5k+1's; some read
+        conn.execute(
+            "UPDATE articles SET story_id = CASE WHEN id % 5 IN (2, 3)"
+            " THEN id - id % 5 + 1 ELSE id END, read = (id % 3 = 0)"
+        )
+    view = View(query=query)
+    total = store.story_count(view)
+    assert total > 20
+    for offset in range(0, total + 5, 7):
+        top = [s.story_id for s in stories.story_page(conn, view, offset, 10, NOW)]
+        end = [s.story_id for s in store.story_page(view, offset, 10, NOW, total=total)]
+        assert end == top, offset
+    last = store.story_page(view, total - 3, 50, NOW, total=total)
+    assert len(last) == 3

@@ -235,9 +235,13 @@ class ArticleList(ListKeys, ScrollView, can_focus=True):
         self.refresh()
 
     @work(thread=True, group="article-list-pages", exit_on_error=False)
-    def _fetch_page(self, epoch: int, view: View, page: int, grouped: bool) -> None:
+    def _fetch_page(
+        self, epoch: int, view: View, page: int, grouped: bool, stories: int | None = None
+    ) -> None:
         try:
-            rows = list_source.page(self.stores.get(), view, page * PAGE_SIZE, PAGE_SIZE, grouped)
+            rows = list_source.page(
+                self.stores.get(), view, page * PAGE_SIZE, PAGE_SIZE, grouped, stories
+            )
         except Exception:
             rows = []
         self.fetches += 1
@@ -332,7 +336,8 @@ class ArticleList(ListKeys, ScrollView, can_focus=True):
             top = self.scroll_offset.y
             for page in self.pages.missing(top - height, top + 2 * height, total):
                 self.pages.pending.add(page)
-                self._fetch_page(self._epoch, self.view, page, self.shown_grouped)
+                counted = total if self.shown_grouped and not self.counting else None
+                self._fetch_page(self._epoch, self.view, page, self.shown_grouped, counted)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:

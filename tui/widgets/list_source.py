@@ -90,9 +90,22 @@ def count_stories(store: Store, view: View) -> int:
     return store.story_count(view)
 
 
-def page(store: Store, view: View, offset: int, limit: int, grouped: bool) -> list[ArticleRow]:
+def page(
+    store: Store,
+    view: View,
+    offset: int,
+    limit: int,
+    grouped: bool,
+    stories: int | None = None,
+) -> list[ArticleRow]:
+    """A page of rows. `stories`: the view's story count when known, so the last pages
+    of a long grouped list are found from its end (G at a million articles)."""
     if grouped and can_group(store):
-        return [story_list_row(s) for s in store.story_page(view, offset, limit)]
+        if stories is None:
+            found = store.story_page(view, offset, limit)
+        else:
+            found = store.story_page(view, offset, limit, total=stories)
+        return [story_list_row(s) for s in found]
     return store.page(view, offset, limit)
 
 
@@ -170,5 +183,6 @@ def load_view(
     last = min(total - 1, new_scroll + height + PAGE_SIZE // 2)
     pages: dict[int, list[ArticleRow]] = {}
     for number in range(first // PAGE_SIZE, last // PAGE_SIZE + 1) if total else ():
-        pages[number] = page(store, view, number * PAGE_SIZE, PAGE_SIZE, grouped)
+        counted = total if grouped and uncounted is None else None
+        pages[number] = page(store, view, number * PAGE_SIZE, PAGE_SIZE, grouped, counted)
     return total, cursor, new_scroll, pages, uncounted
