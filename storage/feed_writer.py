@@ -2,7 +2,8 @@
 
 The poller (storage/poller.py) fetches; `FeedWriter` runs on its single writer thread
 with its own connection. For each fetch it decides what the answer means
-(storage/schedule.py), parses a new body outside any transaction, then upserts the
+(storage/schedule.py), parses a new body outside any transaction (or takes what the
+parse process made of it, storage/parse_process.py), then upserts the
 entries, matches topics and stories, and records the feed's state and a `polls` row.
 Feeds that finished fetching while the previous transaction ran are written together in
 one transaction (`record_many`): each feed's rows stay one unit, and a failure writes
