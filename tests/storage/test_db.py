@@ -29,18 +29,23 @@ def test_new_database_is_created_with_wal_and_schema(tmp_path: Path) -> None:
     assert db.integrity_problems(conn) == []
 
 
-@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
-def test_migrates_from_every_earlier_version(tmp_path: Path, start: int) -> None:
-    """Build a database at version `start` with the old steps, then open it normally."""
-    path = tmp_path / "old.db"
+def build_at(path: Path, version: int) -> sqlite3.Connection:
+    """A database at schema `version`, made with the old migration steps."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for step in range(start):
+    for step in range(version):
         conn.execute("BEGIN")
         MIGRATIONS[step](conn)
         conn.execute(f"PRAGMA user_version = {step + 1}")
         conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
         conn.execute("COMMIT")
-    conn.close()
+    return conn
+
+
+@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
+def test_migrates_from_every_earlier_version(tmp_path: Path, start: int) -> None:
+    """Build a database at version `start` with the old steps, then open it normally."""
+    path = tmp_path / "old.db"
+    build_at(path, start).close()
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.integrity_problems(store.conn) == []
@@ -50,13 +55,7 @@ def test_articles_stay_searchable_across_the_index_rebuild(tmp_path: Path) -> No
     """Version 3 rebuilds the full-text index with other prefixes: what a version 2
     database held is found afterwards by words and by prefixes of any length."""
     path = tmp_path / "v2.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for step in range(2):
-        conn.execute("BEGIN")
-        MIGRATIONS[step](conn)
-        conn.execute(f"PRAGMA user_version = {step + 1}")
-        conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
-        conn.execute("COMMIT")
+    conn = build_at(path, 2)
     conn.execute("INSERT INTO feeds (id, url, added_at) VALUES (1, 'https://a.example/rss', 1)")
     conn.execute(
         "INSERT INTO articles (feed_id, guid, title, text, published, content_hash, first_seen)"
