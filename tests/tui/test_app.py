@@ -372,3 +372,39 @@ async def test_a_topic_key_from_the_config_jumps_to_it(kit, db_path: Path) -> No
         await kit.settle(pilot, app)
         assert main(app).articles.border_title == "Ukraine aid"
         assert main(app).articles.current().read
+
+
+async def test_keys_typed_during_a_topic_switch_act_on_the_new_list(
+    kit, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "2 j enter" typed faster than the topic loads opens the topic's second article
+    (not the row below the old list's cursor)."""
+    import threading
+
+    from tui.widgets import list_source
+
+    gate = threading.Event()
+    gate.set()
+    real = list_source.load_view
+
+    def slow_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(list_source, "load_view", slow_load)
+    app = kit.make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await kit.settle(pilot, app)
+        screen = main(app)
+        topic = screen.topics[1]  # "2": EU migration
+        with Store(db_path) as store:
+            second = store.story_page(View(topic_id=topic.id), 1, 1)[0].article
+        gate.clear()  # the switch's load waits until the keys are in
+        await pilot.press("2", "j", "enter")
+        assert screen.reader.article is None or screen.reader.article.id != second.id
+        gate.set()
+        await kit.settle(pilot, app)
+        assert screen.articles.border_title == "EU migration"
+        assert screen.articles.cursor == 1
+        assert screen.reader.article is not None
+        assert screen.reader.article.id == second.id

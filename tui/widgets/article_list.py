@@ -109,6 +109,7 @@ class ArticleList(ListKeys, ScrollView, can_focus=True):
         self.pages = PageCache(PAGE_SIZE)
         self._epoch = 0
         self._switching: tuple[View, Terms] | None = None  # a view being loaded
+        self._deferred: list[Callable[[], None]] = []  # keys pressed meanwhile (ListKeys)
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: RowStyles | None = None
         self.fetches = 0  # pages read from the store; tests and benchmarks look at it
@@ -270,11 +271,13 @@ class ArticleList(ListKeys, ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Swapped(self, message.view, message.total, message.reload))
         self.post_message(self.Highlighted(self, self.cursor, self.pages.row(self.cursor)))
+        self.run_deferred()
 
     def on_view_failed(self, message: ViewFailed) -> None:
         message.stop()
         if message.epoch == self._epoch:
             self._switching = None
+            self._deferred = []
             self.post_message(self.Failed(self, message.view, message.error))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
