@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from feedserver import FeedServer, Reply
 from textual.widgets import Markdown
 
-from storage.config import PollSettings
+from storage.config import FeedConfig, PollSettings
+from storage.db import StorageError
 from storage.listing import View
 from storage.store import Store
 from tui.screens.main import MainScreen
-from tui.widgets.list_source import StoryListRow
+from tui.widgets.list_source import StoryListRow, count_stories
 
 PAGES = Path(__file__).resolve().parents[1] / "storage" / "pages"
 # A paragraph of tests/storage/pages/semantic.html's article, and boilerplate around it.
@@ -159,3 +162,23 @@ async def test_f_shows_the_full_text_and_f_again_the_feeds(
 def _body(app) -> str:
     body = app.screen.query_one("#reader-body", Markdown)
     return body.source
+
+
+def test_a_story_count_no_longer_needed_stops(tmp_path: Path) -> None:
+    """Switching on before the stories are counted stops that count (it would take a
+    core from the next view's) instead of letting it run to the end."""
+    with Store(tmp_path / "news.db") as store:
+        store.sync_feeds([FeedConfig(url="https://a.example/rss")])
+        conn = store.conn
+        with conn:  # 4,000 articles, every third one in another's story
+            conn.executemany(
+                "INSERT INTO articles (id, feed_id, guid, title, published, content_hash,"
+                " first_seen, read, story_id) VALUES (?, 1, ?, 't', ?, 'h', 1, ?, ?)",
+                [(i, f"g{i}", i, i % 2, i - 1 if i % 3 == 0 else i) for i in range(1, 4001)],
+            )
+        view = View(query="is:unread")
+        expected = store.story_count(view)
+        assert count_stories(store, view, lambda: False) == expected
+        with pytest.raises((StorageError, sqlite3.OperationalError)):
+            count_stories(store, view, lambda: True)
+        assert count_stories(store, view) == expected  # the connection is fine afterwards

@@ -218,8 +218,10 @@ class ArticleList(ListKeys, ScrollView, can_focus=True):
     @work(thread=True, exclusive=True, group="article-list-count", exit_on_error=False)
     def _count_stories(self, epoch: int, view: View, articles: int) -> None:
         try:
-            stories = list_source.count_stories(self.stores.get(), view)
-        except Exception:  # the article count stays as the total
+            stories = list_source.count_stories(
+                self.stores.get(), view, lambda: self._epoch != epoch
+            )
+        except Exception:  # stopped, or failed: the article count stays as the total
             return
         self.story_counts.put(view, articles, stories)
         self.post_message(StoriesCounted(epoch, view, stories))

@@ -86,8 +86,17 @@ class StoryCounts:
         self._known[view] = (articles, stories)
 
 
-def count_stories(store: Store, view: View) -> int:
-    return store.story_count(view)
+def count_stories(store: Store, view: View, cancelled: Callable[[], bool] | None = None) -> int:
+    """The view's story count. `cancelled`: checked while SQLite works, so a count the
+    list no longer needs (another view was shown) stops instead of taking a core from
+    the next one; the count then raises."""
+    if cancelled is None:
+        return store.story_count(view)
+    store.conn.set_progress_handler(lambda: int(cancelled()), 20_000)
+    try:
+        return store.story_count(view)
+    finally:
+        store.conn.set_progress_handler(None, 0)
 
 
 def page(
