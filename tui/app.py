@@ -41,6 +41,7 @@ from tui.widgets.status import StatusHeader
 
 WATCH_INTERVAL_S = 2.0
 TTY_CHECK_S = 1.0
+HANGUP_GRACE_S = 3.0  # after a hang-up, the most the shutdown may take
 NOTICE_SETTLE_S = 2.0  # counts still for this long: the writes are done, say what came
 NOTICE_MAX_WAIT_S = 20.0  # a steady trickle of writes is reported at least this often
 THEMES = ("textual-dark", "textual-light")
@@ -103,7 +104,7 @@ class NewsdeckApp(App[None]):
         still reading it (its input thread ends when the pipe closes, as when the
         server is killed, but the app would go on running without anyone to see it)."""
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hung_up)
         if self.is_web:
             self.set_interval(TTY_CHECK_S, self._check_web_input)
             return
@@ -114,11 +115,21 @@ class NewsdeckApp(App[None]):
     def _check_tty(self) -> None:
         stdin = sys.__stdin__
         if stdin is None or not _is_tty(stdin.fileno()):
-            self.exit()
+            self._hung_up()
 
     def _check_web_input(self) -> None:
         if input_ended(self._driver):
-            self.exit()
+            self._hung_up()
+
+    def _hung_up(self) -> None:
+        """Nobody is there any more: exit, and make sure of it. Shutting down waits on
+        the terminal and on worker threads; after a hang-up none of that may hold the
+        process, so a timer ends it after HANGUP_GRACE_S whatever is still running
+        (SQLite drops an unfinished transaction)."""
+        timer = threading.Timer(HANGUP_GRACE_S, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+        self.exit()
 
     # -- the first run -----------------------------------------------------------------------
 
