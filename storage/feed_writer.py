@@ -82,14 +82,8 @@ class FeedWriter:
         assert self.store is not None
         return job(self.store)
 
-    def record(
-        self, feed: Feed, result: FetchResult, started: int, parsing: Parsing = None
-    ) -> tuple[FeedOutcome, list[int]]:
-        """Parse and write one feed in its own transaction."""
-        return self._write_one(self._prepare(feed, result, started, parsing))
-
     def record_many(
-        self, items: list[tuple[Feed, FetchResult, int, Parsing]]
+        self, items: list[tuple[Feed, FetchResult, int, Parsing, str | None]]
     ) -> list[tuple[FeedOutcome, list[int]] | BaseException]:
         """Parse and write several feeds that finished close together, in one transaction.
 
@@ -97,7 +91,8 @@ class FeedWriter:
         transaction); batching only saves the BEGIN/COMMIT per feed, which is most of
         what a 304 costs. If the batch fails, each feed is written again on its own so
         one bad feed cannot lose the others; its error is returned in its place.
-        An item's `Parsing` is its body being parsed in the parse process, if it is.
+        An item is (feed, fetch result, start time, its body being parsed in the parse
+        process or None, the body's hash if the poller has taken it already or None).
         """
         assert self.store is not None
         prepared = []
@@ -125,12 +120,20 @@ class FeedWriter:
         return out
 
     def _prepare(
-        self, feed: Feed, result: FetchResult, started: int, parsing: Parsing = None
+        self,
+        feed: Feed,
+        result: FetchResult,
+        started: int,
+        parsing: Parsing = None,
+        digest: str | None = None,
     ) -> tuple[Any, ...]:
         """Decide what the fetch means and parse its body (outside any transaction)."""
         now = int(time.time())
         interval = feed.interval_s or self.config.poll.interval
-        digest = body_hash(result.body) if result.status == 200 else None
+        if result.status != 200:
+            digest = None
+        elif digest is None:
+            digest = body_hash(result.body)
         decision = decide(
             result,
             now=now,
@@ -143,9 +146,9 @@ class FeedWriter:
         parsed: ParsedFeed | None = None
         if decision.parse and result.body is not None:
             try:
-                parsed = parsed_or_none(parsing) or parse_feed(
-                    result.body, result.final_url, result.content_type, now=now
-                )
+                parsed = parsed_or_none(parsing)
+                if parsed is None:
+                    parsed = parse_feed(result.body, result.final_url, result.content_type, now=now)
             except FeedError as exc:
                 decision = _failed(decision, feed, str(exc), interval, now, self.rng)
                 digest = None  # parse it again next time: the server may fix it

@@ -56,6 +56,7 @@ class _Job:
     result: FetchResult
     started: int
     future: asyncio.Future[Any]
+    digest: str | None = None  # the body's hash, taken when a parse process may be used
     needs_parse: bool = False  # a 200 with a new body
     submitted: bool = False  # offered to the parse process
     parsing: Parsing = None
@@ -174,7 +175,7 @@ async def poll_async(
                 batch.append(pending.popleft())
                 size += body
             parse_ahead(pending, PARSE_AHEAD)
-            items = [(j.feed, j.result, j.started, j.parsing) for j in batch]
+            items = [(j.feed, j.result, j.started, j.parsing, j.digest) for j in batch]
             try:
                 results = await loop.run_in_executor(executor, writer.record_many, items)
             except BaseException as exc:
@@ -190,12 +191,10 @@ async def poll_async(
     async def write(feed: Feed, result: FetchResult, started: int) -> Any:
         nonlocal drainer
         job = _Job(feed, result, started, loop.create_future())
-        job.needs_parse = (
-            result.status == 200
-            and result.error is None
-            and result.body is not None
-            and body_hash(result.body) != feed.body_hash
-        )
+        if parse_pool.enabled and result.status == 200 and result.body is not None:
+            # Hashed once here; the writer reuses it to see whether the body changed.
+            job.digest = body_hash(result.body)
+            job.needs_parse = result.error is None and job.digest != feed.body_hash
         pending.append(job)
         parse_ahead(pending, PARSE_AHEAD)
         if drainer is None or drainer.done():

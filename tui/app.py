@@ -70,6 +70,7 @@ class NewsdeckApp(App[None]):
         self.watch_interval = watch_interval
         self.auto_poll = auto_poll
         self.stores = ThreadStores(self.db_path)
+        self._hang_up_timer: threading.Timer | None = None  # set once the terminal is gone
         self.animation_level = "none"
         self.theme = theme
         self.polling = False
@@ -126,9 +127,10 @@ class NewsdeckApp(App[None]):
         the terminal and on worker threads; after a hang-up none of that may hold the
         process, so a timer ends it after HANGUP_GRACE_S whatever is still running
         (SQLite drops an unfinished transaction)."""
-        timer = threading.Timer(HANGUP_GRACE_S, os._exit, args=(0,))
-        timer.daemon = True
-        timer.start()
+        if self._hang_up_timer is None:
+            self._hang_up_timer = threading.Timer(HANGUP_GRACE_S, os._exit, args=(0,))
+            self._hang_up_timer.daemon = True
+            self._hang_up_timer.start()
         self.exit()
 
     # -- the first run -----------------------------------------------------------------------

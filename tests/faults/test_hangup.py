@@ -78,6 +78,33 @@ def read_until(master: int, marker: bytes, timeout: float = 20.0) -> bytes:
     return seen
 
 
+def hang_up(
+    db: Path, config: Path, how: str, ignore_hup: bool = False, ready: bytes = b"unread"
+) -> tuple[int, float]:
+    """Start the dashboard, wait until the screen shows `ready`, then lose the terminal
+    (`how`: "sighup" sends the signal, "close" closes the master side). Returns the
+    exit code and the seconds it took to end."""
+    proc, master = spawn(db, config, ignore_hup)
+    closed = False
+    try:
+        screen = read_until(master, ready)
+        assert ready in screen, screen[-500:]  # the dashboard is up and drawn
+        started = time.monotonic()
+        if how == "sighup":
+            proc.send_signal(signal.SIGHUP)
+        else:
+            os.close(master)  # the SSH connection drops
+            closed = True
+        code = proc.wait(timeout=30)
+        return code, time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if not closed:
+            os.close(master)
+
+
 @pytest.mark.parametrize(
     ("how", "ignore_hup"),
     [("sighup", False), ("close", False), ("close", True)],
@@ -88,25 +115,7 @@ def test_a_lost_terminal_ends_the_dashboard_within_two_seconds(
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[poll]\ninterval = "1h"\n')
-    proc, master = spawn(small_db, config, ignore_hup)
-    closed = False
-    try:
-        screen = read_until(master, b"unread")
-        assert b"unread" in screen, screen[-500:]  # the dashboard is up and drawn
-        started = time.monotonic()
-        if how == "sighup":
-            proc.send_signal(signal.SIGHUP)
-        else:
-            os.close(master)  # the SSH connection drops
-            closed = True
-        code = proc.wait(timeout=30)
-        took = time.monotonic() - started
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        if not closed:
-            os.close(master)
+    code, took = hang_up(small_db, config, how, ignore_hup)
     assert code == 0, f"exit code {code}: killed by the signal or crashed"
     assert took < LIMIT_S, f"took {took:.2f} s to end after the hang-up"
 
@@ -122,19 +131,10 @@ def test_a_hang_up_during_a_stuck_poll_still_ends_the_dashboard_soon(
     url = f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
     config = tmp_path / "config.toml"
     config.write_text(f'[poll]\ninterval = "1h"\ntimeout = "60s"\n\n[[feeds]]\nurl = "{url}"\n')
-    proc, master = spawn(small_db, config, ignore_hup=False)
     try:
-        screen = read_until(master, b"polling")
-        assert b"polling" in screen, screen[-500:]  # the poll has started and hangs
-        started = time.monotonic()
-        proc.send_signal(signal.SIGHUP)
-        code = proc.wait(timeout=30)
-        took = time.monotonic() - started
+        # "polling" in the header: the poll has started, and it hangs
+        code, took = hang_up(small_db, config, "sighup", ready=b"polling")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        os.close(master)
         silent.close()
     assert code == 0, f"exit code {code}"
     assert took < LIMIT_S, f"took {took:.2f} s to end after the hang-up"

@@ -110,10 +110,7 @@ def page(
     """A page of rows. `stories`: the view's story count when known, so the last pages
     of a long grouped list are found from its end (G at a million articles)."""
     if grouped and can_group(store):
-        if stories is None:
-            found = store.story_page(view, offset, limit)
-        else:
-            found = store.story_page(view, offset, limit, total=stories)
+        found = store.story_page(view, offset, limit, total=stories)
         return [story_list_row(s) for s in found]
     return store.page(view, offset, limit)
 
