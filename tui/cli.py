@@ -28,6 +28,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+VALUE_OPTIONS = ("--config", "--db")  # the global options that take a value
+
+
 class UsageError(Exception):
     """Bad input on the command line; printed as one line, exit code 2."""
 
@@ -49,7 +52,10 @@ def add_common(parser: argparse.ArgumentParser, *, suppress: bool = False) -> No
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser. Only the subcommand `argv` names (if any) imports its module for
+    its arguments: the others are listed by name and help, which keeps starts quick."""
+    chosen = chosen_command(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="newsdeck",
         description="A keyboard-driven terminal dashboard for tracking news topics. "
@@ -67,10 +73,24 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         add_common(sub_parser, suppress=True)
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub_parser)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(sub_parser)
         sub_parser.set_defaults(module=module_name)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in `argv`: its first word that is not an option or the value
+    of --config/--db."""
+    takes_value = False
+    for word in argv:
+        if takes_value:
+            takes_value = False
+        elif word.startswith("--") and any(o.startswith(word) for o in VALUE_OPTIONS):
+            takes_value = len(word) > 2  # also argparse's abbreviations, as --conf
+        elif not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -78,7 +98,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from storage.config import ConfigError
     from storage.db import StorageError
 
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         if args.command is None:

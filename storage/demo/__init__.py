@@ -4,13 +4,17 @@
 JSON Feed) with dates shifted so the newest article is minutes old, and a config that
 points at them with file:// URLs. `open_demo()` then polls them through the real
 fetcher, parser and store into a fresh temporary database: nothing is inserted directly.
+`start_demo()` does the same poll in a child process, so the dashboard can load Textual
+on the other core meanwhile.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -19,6 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from storage.config import Config, FeedConfig, PollSettings, TopicConfig
+from storage.db import StorageError
 from storage.defaults import DEFAULT_TOPICS
 
 ARTICLE_FILES = ("articles_ukraine.json", "articles_migration.json", "articles_other.json")
@@ -172,10 +177,51 @@ def build_demo(folder: Path, now: float | None = None) -> Config:
 
 def open_demo(folder: Path | None = None) -> tuple[Config, Path]:
     """Build the demo in a temporary folder and poll it into a fresh database there."""
-    from storage.poller import poll_once
-
     folder = folder or Path(tempfile.mkdtemp(prefix="newsdeck-demo-"))
     config = build_demo(folder / "feeds")
     db_path = folder / "demo.db"
-    poll_once(db_path, config, force=True)
+    _poll_demo(db_path, config)
     return config, db_path
+
+
+class DemoError(StorageError):
+    """The demo poll failed; the message says why."""
+
+
+def start_demo(folder: Path | None = None) -> tuple[Config, Path, Callable[[], None]]:
+    """Begin `open_demo` in a forked child; call the returned function to wait for it.
+
+    Forking happens before any thread exists here, so the child is a plain copy of this
+    process. Where there is no fork (Windows), the poll runs right away instead.
+    """
+    folder = folder or Path(tempfile.mkdtemp(prefix="newsdeck-demo-"))
+    config = build_demo(folder / "feeds")
+    db_path = folder / "demo.db"
+    if not hasattr(os, "fork"):
+        _poll_demo(db_path, config)
+        return config, db_path, lambda: None
+    failure = folder / "demo-error.txt"
+    pid = os.fork()
+    if pid == 0:  # the child: poll, say what went wrong if anything did, never return
+        code = 1
+        try:
+            _poll_demo(db_path, config)
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - reported through the file
+            failure.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
+        finally:
+            os._exit(code)
+
+    def wait() -> None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            why = failure.read_text("utf-8") if failure.exists() else "it was stopped"
+            raise DemoError(f"the demo poll failed: {why}")
+
+    return config, db_path, wait
+
+
+def _poll_demo(db_path: Path, config: Config) -> None:
+    from storage.poller import poll_once
+
+    poll_once(db_path, config, force=True)

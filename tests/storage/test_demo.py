@@ -6,8 +6,11 @@ import collections
 import re
 from pathlib import Path
 
+import pytest
+
+import storage.demo as demo_module
 from storage import db
-from storage.demo import build_demo, load_articles, load_outlets, open_demo
+from storage.demo import DemoError, build_demo, load_articles, load_outlets, open_demo, start_demo
 from storage.parse import parse_feed
 from storage.store import Store
 
@@ -75,3 +78,22 @@ def test_heavy_html_is_cleaned_for_search(tmp_path: Path) -> None:
     assert rows
     for (text,) in rows:
         assert "track(" not in text and "<" not in text and "{" not in text
+
+
+def test_demo_polled_in_a_child_process_has_every_article_once(tmp_path: Path) -> None:
+    config, db_path, ready = start_demo(tmp_path)
+    ready()
+    with Store(db_path) as store:
+        assert store.count_articles() == len(load_articles())
+        assert len(store.feeds()) == len(config.feeds)
+        assert db.integrity_problems(store.conn) == []
+
+
+def test_a_failed_demo_poll_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    def broken(db_path: Path, config: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(demo_module, "_poll_demo", broken)
+    _, _, ready = start_demo(tmp_path)
+    with pytest.raises(DemoError, match="the demo poll failed: OSError: disk full"):
+        ready()

@@ -25,4 +25,11 @@ def test_quick_start_has_exactly_the_two_commands() -> None:
     start = README.index("## Quick start")
     block = README[start:].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
-    assert commands == ["uv run newsdeck --demo", "uv run pytest"]
+    assert commands == ["uv sync --compile-bytecode", "uv run newsdeck --demo"]
+
+
+def test_the_test_command_is_the_one_ci_runs() -> None:
+    start = README.index("## Quick start")
+    assert "`uv run pytest` runs the whole test suite" in README[start:]
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
+    assert '"${uv[@]}" run pytest' in ci

@@ -17,19 +17,23 @@ from tui.commands.common import config_of, open_store
 
 def run(args: argparse.Namespace) -> int:
     demo_folder = None
+    demo_ready = None
     if getattr(args, "demo", False):
-        from storage.demo import open_demo
+        from storage.demo import start_demo
 
-        config, db_path = open_demo()
+        # The demo poll runs in a child process while Textual loads here.
+        config, db_path, demo_ready = start_demo()
         demo_folder = db_path.parent
     else:
         config = config_of(args)
         store = open_store(args, config)
         db_path = store.path
         store.close()
-    from tui.app import NewsdeckApp
-
     try:
+        from tui.app import NewsdeckApp
+
+        if demo_ready is not None:
+            demo_ready()
         app = NewsdeckApp(config=config, db_path=db_path, demo=demo_folder is not None)
         app.run(mouse=not getattr(args, "no_mouse", False))
     finally:
