@@ -207,7 +207,7 @@ def start_demo(folder: Path | None = None) -> tuple[Config, Path, Callable[[], N
         try:
             _poll_demo(db_path, config)
             code = 0
-        except BaseException as exc:  # noqa: BLE001 - reported through the file
+        except BaseException as exc:  # reported through the file, read by wait()
             failure.write_text(f"{type(exc).__name__}: {exc}", encoding="utf-8")
         finally:
             os._exit(code)
