@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from storage import db, stories  # noqa: E402
+from storage import db, stories, story_match  # noqa: E402
 from storage.config import FeedConfig, TopicConfig  # noqa: E402
 from storage.defaults import EU_MIGRATION_QUERY, UKRAINE_AID_QUERY  # noqa: E402
 from storage.listing import View  # noqa: E402
@@ -114,6 +114,9 @@ def ingest_once(
 ) -> tuple[float, float, dict]:
     """(wall seconds, CPU seconds, facts) of one ingest into a fresh database."""
     stories.GROUPING = grouping
+    # Each run starts with no words seen, as a poller does when it starts: otherwise
+    # every run after the first would find all the words of the same articles cached.
+    story_match.forget_words()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         store.sync_feeds([FeedConfig(url=f"https://feed{i}.example/rss") for i in range(FEEDS)])
