@@ -88,7 +88,9 @@ def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
 
 def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(
+    read = conn.cursor()
+    read.row_factory = None  # plain tuples: cheaper than sqlite3.Row
+    rows = read.execute(
         # Columns before `text` only: reading past it would load the whole article.
         "SELECT id, feed_id, published, title,"
         f" CASE WHEN summary != '' THEN summary ELSE substr(text, 1, {LEAD_CHARS}) END"
@@ -97,7 +99,7 @@ def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
     ).fetchall()
     articles = [(article_id, feed_id, published) for article_id, feed_id, published, _, _ in rows]
     found = [features(title, lead) for _, _, _, title, lead in rows]
-    found_stories = _find_stories(conn, articles, found)
+    found_stories = _find_stories(read, articles, found)
     updates: list[tuple[int, int, int]] = []
     keys: list[tuple[int, int, int, int, int, int, int, int]] = []
     latest = 0
@@ -158,12 +160,12 @@ def _lookup_sql(rows: int, window: int, limit: int) -> str:
 
 
 def _find_stories(
-    conn: sqlite3.Connection, articles: list[tuple[int, int, int]], found: list[Features]
+    read: sqlite3.Cursor, articles: list[tuple[int, int, int]], found: list[Features]
 ) -> list[int | None]:
     """Per article (id, feed id, published) and its features: the story id of the
     candidate sharing most with it, or None. One statement looks up many articles: a
     batch's articles are never each other's candidates (their keys go in after it)."""
-    per_statement = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _WANTED
+    per_statement = read.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _WANTED
     statements: list[list[tuple[int, int, int, int, int, int]]] = [[]]
     for n, ((_, feed_id, published), terms) in enumerate(zip(articles, found, strict=True)):
         # Shared places add at most this much weight; the keys must bring the rest.
@@ -185,7 +187,7 @@ def _find_stories(
         wanted += [(-1, -1, 0, 0, 0, 0)] * (rows - len(wanted))
         params = [value for row in wanted for value in row]
         sql = _lookup_sql(rows, WINDOW, LOOKUP_LIMIT)
-        for n, other, story, doubled, anchors, places in conn.execute(sql, params):
+        for n, other, story, doubled, anchors, places in read.execute(sql, params):
             terms = found[n]
             shared = doubled / 2 + W_PLACE * (terms.places & places).bit_count()
             if other != articles[n][0] and same_story(shared, terms.anchors, anchors / 2):

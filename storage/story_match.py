@@ -295,11 +295,11 @@ def _number(token: str) -> tuple[str, float]:
 
 def _is_title_case(words: list[str]) -> bool:
     """Headlines In Title Case say nothing about which words are names."""
-    long = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
-    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+    letters = list(filter(str.isalpha, [w[0] for w in words[1:] if len(w) > 3]))
+    return len(letters) >= 3 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is three times slower to make
 class Features:
     """An article's terms, as the index stores and compares them.
 
