@@ -192,6 +192,7 @@ _word_cache: dict[str, _Word] = {}
 _no_terms: set[str] = set()
 _CACHE_SIZE = 100_000
 _CLOSERS = "\"'»”’)]"
+_PUNCTUATION = ".,;:!?\"'«»“”‘’()[]"  # none of them is part of a token
 _ENDERS = frozenset(".!?:;")
 
 
@@ -222,7 +223,9 @@ def _word(raw: str) -> _Word:
         terms = ((term, weight, weight, 0, key_of(term), True),) if weight > W_WORD else ()
         hit = (terms, 0, False, True, len(raw) <= 3)
     else:
-        tokens = [_token(t) for t in _TOKEN.findall(raw)]
+        core = raw.strip(_PUNCTUATION)  # mostly one word, maybe with punctuation around it
+        found = [core] if core.isalpha() else _TOKEN.findall(raw)
+        tokens = [_token(t) for t in found]
         places = 0
         named: list[_Term] = []
         for i, (term, mid, first, bit, size) in enumerate(tokens):
