@@ -3,7 +3,7 @@
 Ingest (`assign_stories`, called by store.after_ingest inside the ingest transaction):
 each new article's terms (storage/story_match.py) are looked up in `story_keys`, which
 holds, per article, the hashes of its INDEXED heaviest terms with its publication time.
-One statement per article seeks each of its terms within WINDOW of its publication,
+One statement per batch seeks each term of each article within WINDOW of its publication,
 drops terms found in LOOKUP_LIMIT or more articles there (too common to tell events
 apart: a year, a much quoted minister), skips the article's own feed (a feed's
 follow-ups are new stories, not other outlets' versions) and sums the shared weight per
@@ -13,8 +13,10 @@ candidate in SQLite. The candidate sharing the most weight that passes
 articles published more than RETAIN ago are pruned a slice at a time.
 
 What it costs (tests/benchmarks/bench_stories.py): the five key rows an article adds are
-random B-tree writes, and the lookup is one statement of two index seeks per term; with
-the term extraction in Python that is about a tenth to a fifth of an ingest's time.
+random B-tree writes, so nearly every leaf of `story_keys` they land in is written to
+the WAL again at each commit; the lookup is two index seeks per term. With the term
+extraction in Python, grouping adds about a quarter to the ingest of full-text articles
+and about two thirds to that of summary-only ones (tests/benchmarks/README.md).
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
