@@ -3,7 +3,7 @@
 Ingest (`assign_stories`, called by store.after_ingest inside the ingest transaction):
 each new article's terms (storage/story_match.py) are looked up in `story_keys`, which
 holds, per article, the hashes of its INDEXED heaviest terms with its publication time.
-One statement per batch seeks each term of each article within WINDOW of its publication,
+One statement per article seeks each of its terms within WINDOW of its publication,
 drops terms found in LOOKUP_LIMIT or more articles there (too common to tell events
 apart: a year, a much quoted minister), skips the article's own feed (a feed's
 follow-ups are new stories, not other outlets' versions) and sums the shared weight per
@@ -99,22 +99,18 @@ def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
         f" FROM articles WHERE id IN ({marks}) ORDER BY id",
         ids,
     ).fetchall()
-    articles = [(article_id, feed_id, published) for article_id, feed_id, published, _, _ in rows]
-    found = [features(title, lead) for _, _, _, title, lead in rows]
-    found_stories = _find_stories(read, articles, found)
     updates: list[tuple[int, int, int]] = []
-    keys: list[tuple[int, int, int, int, int, int, int, int]] = []
+    keys: list[tuple[int, int, int, int, int]] = []
     latest = 0
-    for (article_id, feed_id, published), terms, story in zip(
-        articles, found, found_stories, strict=True
-    ):
-        story = story or article_id
-        updates.append((story, terms.text_hash, article_id))
+    for article_id, feed_id, published, title, lead in rows:
+        found = features(title, lead)
+        story = _find_story(read, article_id, feed_id, published, found) or article_id
+        updates.append((story, found.text_hash, article_id))
         # Weights are multiples of 0.5: stored doubled, as integers.
-        anchors, places = int(terms.anchors * 2), terms.places
+        anchors, places = int(found.anchors * 2), found.places
         keys += [
             (k, published, article_id, feed_id, story, int(w * 2), anchors, places)
-            for k, w in terms.keys[:INDEXED]
+            for k, w in found.keys[:INDEXED]
         ]
         latest = max(latest, published)
     # Keys go in after the whole batch: one batch is one feed, whose articles are never
@@ -126,78 +122,61 @@ def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
             prune_keys(conn, latest - RETAIN, (article_id // PRUNE_EVERY) % PRUNE_SLICES)
 
 
-_WANTED = 6  # parameters per key looked up: article, key, published, weight, feed, least
-_PAD = 16  # key rows per statement are rounded up to this, so few statements are prepared
-
-
 @lru_cache(maxsize=64)
-def _lookup_sql(rows: int, window: int, limit: int) -> str:
-    """Candidates sharing any of the keys of several articles, with the weight they
-    share, summed by SQLite; one row per article and candidate.
+def _lookup_sql(n: int) -> str:
+    """Candidates sharing any of n keys, with the weight they share, summed by SQLite.
 
-    `wanted` holds one row per article and key. Per key: the other feeds' articles
-    within the window that have it, unless `limit` or more articles do. A term that
-    common in the window (a year, a much quoted minister) tells no event from another.
-    Both parts are capped ranges of the primary key. Weights are doubled integers; a
-    key counts the lower of the two (story_match.pair_weight). Only candidates that
-    could still pass once their shared places are added come back, so Python sees a
-    handful of rows, not every posting.
+    Per key: the other feeds' articles within the window that have it, unless
+    LOOKUP_LIMIT or more articles do. A term that common in the window (a year, a much
+    quoted minister) tells no event from another. Both parts are capped ranges of the
+    primary key. Weights are doubled integers; a key counts the lower of the two
+    (story_match.pair_weight). Only candidates that could still pass once their shared
+    places are added come back, so Python sees a handful of rows, not every posting.
     """
-    values = ",".join(["(?, ?, ?, ?, ?, ?)"] * rows)
-    # The counts come first, in a subquery that its LIMIT keeps from being flattened:
-    # as a condition beside the scan of the postings, SQLite would test it on every
+    # The count comes first, in a subquery of at most one row that LIMIT keeps from
+    # being flattened: as a condition beside the scan, SQLite would test it on every
     # posting of a common key (thousands) instead of skipping the key at once.
+    one = (
+        "SELECT s.article_id, s.story_id, min(s.weight, ?{mine}) AS value, s.anchors,"
+        " s.places FROM (SELECT 1 WHERE (SELECT count(*) FROM (SELECT 1 FROM story_keys"
+        " WHERE key = ?{key} AND published BETWEEN ?{lo} AND ?{hi} LIMIT ?{cap})) < ?{cap}"
+        " LIMIT 1) AS rare CROSS JOIN story_keys s"
+        " WHERE s.key = ?{key} AND s.published BETWEEN ?{lo} AND ?{hi}"
+        " AND s.feed_id != ?{feed}"
+    )
+    feed, least = 5 * n + 1, 5 * n + 2
+    numbered = (
+        one.format(key=i + 1, lo=i + 2, hi=i + 3, cap=i + 4, mine=i + 5, feed=feed)
+        for i in range(0, 5 * n, 5)
+    )
+    postings = " UNION ALL ".join(f"SELECT * FROM ({part})" for part in numbered)
     return (
-        f"WITH wanted(n, key, published, mine, feed, least) AS (VALUES {values})"
-        " SELECT r.n, s.article_id, s.story_id, sum(min(s.weight, r.mine)), s.anchors,"
-        " s.places FROM (SELECT * FROM wanted w WHERE (SELECT count(*) FROM (SELECT 1"
-        " FROM story_keys c WHERE c.key = w.key"
-        f" AND c.published BETWEEN w.published - {window} AND w.published + {window}"
-        f" LIMIT {limit})) < {limit} LIMIT -1) AS r"
-        " JOIN story_keys s ON s.key = r.key"
-        f" AND s.published BETWEEN r.published - {window} AND r.published + {window}"
-        " WHERE s.feed_id != r.feed GROUP BY r.n, s.article_id HAVING sum(min(s.weight,"
-        " r.mine)) >= max(r.least)"
+        f"SELECT article_id, story_id, sum(value), anchors, places FROM ({postings})"
+        f" GROUP BY article_id HAVING sum(value) >= ?{least}"
     )
 
 
-def _find_stories(
-    read: sqlite3.Cursor, articles: list[tuple[int, int, int]], found: list[Features]
-) -> list[int | None]:
-    """Per article (id, feed id, published) and its features: the story id of the
-    candidate sharing most with it, or None. One statement looks up many articles: a
-    batch's articles are never each other's candidates (their keys go in after it)."""
-    per_statement = read.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // _WANTED
-    statements: list[list[tuple[int, int, int, int, int, int]]] = [[]]
-    for n, ((_, feed_id, published), terms) in enumerate(zip(articles, found, strict=True)):
-        # Shared places add at most this much weight; the keys must bring the rest.
-        least = MIN_SHARED - W_PLACE * terms.places.bit_count()
-        mine = dict(terms.keys)  # a hash collision between two of its own terms keeps one
-        if sum(mine.values()) < least:
-            continue
-        wanted = [(n, k, published, int(w * 2), feed_id, int(2 * least)) for k, w in mine.items()]
-        if len(statements[-1]) + len(wanted) > per_statement:
-            statements.append([])
-        statements[-1] += wanted
-    best: list[tuple[float, int, int] | None] = [None] * len(articles)
-    for wanted in statements:
-        if not wanted:
-            continue
-        rows = -(-len(wanted) // _PAD) * _PAD
-        rows = min(rows, per_statement)
-        # Padding rows look up key -1, which no article has (keys are 32-bit unsigned).
-        wanted += [(-1, -1, 0, 0, 0, 0)] * (rows - len(wanted))
-        params = [value for row in wanted for value in row]
-        sql = _lookup_sql(rows, WINDOW, LOOKUP_LIMIT)
-        for n, other, story, doubled, anchors, places in read.execute(sql, params):
-            terms = found[n]
-            shared = doubled / 2 + W_PLACE * (terms.places & places).bit_count()
-            if other != articles[n][0] and same_story(shared, terms.anchors, anchors / 2):
-                rank = (shared, -other, story)  # most shared weight; ties: the oldest
-                current = best[n]
-                if current is None or rank > current:
-                    best[n] = rank
-    return [b[2] if b else None for b in best]
+def _find_story(
+    read: sqlite3.Cursor, article_id: int, feed_id: int, published: int, found: Features
+) -> int | None:
+    """The story id of the candidate sharing most with one article, or None."""
+    # Shared places add at most this much weight; the keys must bring the rest.
+    least = MIN_SHARED - W_PLACE * found.places.bit_count()
+    mine = dict(found.keys)  # a hash collision between two of its own terms keeps one
+    if sum(mine.values()) < least:
+        return None
+    params: list[int] = []
+    for key, weight in mine.items():
+        params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
+    params += (feed_id, int(2 * least))
+    best: tuple[float, int, int] | None = None
+    for other, story, doubled, anchors, places in read.execute(_lookup_sql(len(mine)), params):
+        shared = doubled / 2 + W_PLACE * (found.places & places).bit_count()
+        if other != article_id and same_story(shared, found.anchors, anchors / 2):
+            rank = (shared, -other, story)  # most shared weight; ties: the oldest
+            if best is None or rank > best:
+                best = rank
+    return best[2] if best else None
 
 
 def prune_keys(conn: sqlite3.Connection, before: int, part: int | None = None) -> int:
