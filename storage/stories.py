@@ -13,8 +13,10 @@ candidate in SQLite. The candidate sharing the most weight that passes
 articles published more than RETAIN ago are pruned a slice at a time.
 
 What it costs (tests/benchmarks/bench_stories.py): the five key rows an article adds are
-random B-tree writes, and the lookup is one statement of two index seeks per term; with
-the term extraction in Python that is about a tenth to a fifth of an ingest's time.
+random B-tree writes, so nearly every leaf of `story_keys` they land in is written to
+the WAL again at each commit; the lookup is two index seeks per term. With the term
+extraction in Python, grouping adds 15-30 % to the ingest of full-text articles and
+60-95 % to that of summary-only ones (tests/benchmarks/README.md).
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
@@ -88,7 +90,9 @@ def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
 
 def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
-    rows = conn.execute(
+    read = conn.cursor()
+    read.row_factory = None  # plain tuples: cheaper than sqlite3.Row
+    rows = read.execute(
         # Columns before `text` only: reading past it would load the whole article.
         "SELECT id, feed_id, published, title,"
         f" CASE WHEN summary != '' THEN summary ELSE substr(text, 1, {LEAD_CHARS}) END"
@@ -100,7 +104,7 @@ def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
     latest = 0
     for article_id, feed_id, published, title, lead in rows:
         found = features(title, lead)
-        story = _find_story(conn, article_id, feed_id, published, found) or article_id
+        story = _find_story(read, article_id, feed_id, published, found) or article_id
         updates.append((story, found.text_hash, article_id))
         # Weights are multiples of 0.5: stored doubled, as integers.
         anchors, places = int(found.anchors * 2), found.places
@@ -153,7 +157,7 @@ def _lookup_sql(n: int) -> str:
 
 
 def _find_story(
-    conn: sqlite3.Connection, article_id: int, feed_id: int, published: int, found: Features
+    read: sqlite3.Cursor, article_id: int, feed_id: int, published: int, found: Features
 ) -> int | None:
     """The story id of the candidate sharing most with one article, or None."""
     # Shared places add at most this much weight; the keys must bring the rest.
@@ -166,7 +170,7 @@ def _find_story(
         params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
     params += (feed_id, int(2 * least))
     best: tuple[float, int, int] | None = None
-    for other, story, doubled, anchors, places in conn.execute(_lookup_sql(len(mine)), params):
+    for other, story, doubled, anchors, places in read.execute(_lookup_sql(len(mine)), params):
         shared = doubled / 2 + W_PLACE * (found.places & places).bit_count()
         if other != article_id and same_story(shared, found.anchors, anchors / 2):
             rank = (shared, -other, story)  # most shared weight; ties: the oldest

@@ -31,6 +31,7 @@ German lead capitalises every noun and so brings extra "names".
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import unicodedata
 import zlib
@@ -134,6 +135,7 @@ _FOLD = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "ı": "i", "w": "v", "y": "i", "k": "c"}
 )
 _DOUBLED = re.compile(r"(.)\1+")
+_FIRST_GROUP = operator.itemgetter(1)  # as a replacement, 3x faster than r"\1"
 
 
 def _fold(word: str) -> str:
@@ -145,7 +147,7 @@ def _fold(word: str) -> str:
         word = "".join(c for c in decomposed if not unicodedata.combining(c))
     if "h" in word:
         word = word.replace("ch", "h").replace("ph", "f")
-    return _DOUBLED.sub(r"\1", word)
+    return _DOUBLED.sub(_FIRST_GROUP, word)
 
 
 def _load_gazetteer(spec: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -168,6 +170,7 @@ _PLACES = sorted({t for t in (*_WHOLE.values(), *_PREFIXES.values()) if t[0] == 
 if len(_PLACES) > 63:
     raise RuntimeError("the gazetteer's places must fit a signed 64-bit mask")
 _PLACE_BITS = {term: 1 << i for i, term in enumerate(_PLACES)}
+_PLACE_OF_BIT = {bit: term for term, bit in _PLACE_BITS.items()}
 _STOPWORDS = frozenset(_fold(w) for w in _STOP.split())
 # (term or "" when it cannot match, weight mid-sentence, weight opening one, place bit,
 # length of the word: when more terms than MAX_KEYS tie, the shorter words are kept,
@@ -175,11 +178,21 @@ _STOPWORDS = frozenset(_fold(w) for w in _STOP.split())
 _Token = tuple[str, float, float, int, int]
 _SKIP: _Token = ("", 0.0, 0.0, 0, 0)
 _token_cache: dict[str, _Token] = {}
-# A whitespace-separated word as written ("Ukraine's", "2,000).") -> its tokens, whether a
-# sentence ends after it, and whether it is a number of 1-3 digits (maybe "112 000").
-_Word = tuple[tuple[_Token, ...], bool, bool]
+# A term a word brings that is not a place: (term, weight mid-sentence, weight opening
+# one, length of the word, its key, whether it is the word's first token).
+_Term = tuple[str, float, float, int, int, bool]
+# A whitespace-separated word as written ("Ukraine's", "2,000).") -> its terms that are
+# not places, the bits of its places, whether a sentence ends after it, whether it has
+# any token at all (bare punctuation has none), and whether it is a number of 1-3 digits
+# (maybe the start of "112 000").
+_Word = tuple[tuple[_Term, ...], int, bool, bool, bool]
 _word_cache: dict[str, _Word] = {}
+# Cached words that bring no term (most of a lead: "the", "said", "vote."). `features`
+# looks only at the others, and at the word before one to tell if a sentence ends there.
+_no_terms: set[str] = set()
+_CACHE_SIZE = 100_000
 _CLOSERS = "\"'»”’)]"
+_PUNCTUATION = ".,;:!?\"'«»“”‘’()[]"  # none of them is part of a token
 _ENDERS = frozenset(".!?:;")
 
 
@@ -189,27 +202,65 @@ def _token(token: str) -> _Token:
     hit = _token_cache.get(token)
     if hit is None:
         hit = _classify(token)
-        if len(_token_cache) > 100_000:
+        if len(_token_cache) >= _CACHE_SIZE:
             _token_cache.clear()
         _token_cache[token] = hit
     return hit
 
 
+def key_of(term: str) -> int:
+    """A term's 32-bit key in the index: the same in every process."""
+    return zlib.crc32(term.encode("utf-8", "replace"))
+
+
 def _word(raw: str) -> _Word:
-    """Split one written word into tokens (the slow regex runs once per distinct word)."""
-    if raw.isdigit():  # figures seldom repeat: not worth a place in the cache
-        term, weight = _number(raw)
-        number = (term, weight, weight, 0, 0) if weight > W_WORD else _SKIP
-        return (number,), False, len(raw) <= 3
+    """What one written word brings (the slow regex runs once per distinct word)."""
     hit = _word_cache.get(raw)
-    if hit is None:
-        tokens = tuple(_token(t) for t in _TOKEN.findall(raw))
-        stripped = raw.rstrip(_CLOSERS)
-        hit = (tokens, stripped[-1:] in _ENDERS, False)
-        if len(_word_cache) > 100_000:
-            _word_cache.clear()
-        _word_cache[raw] = hit
+    if hit is not None:
+        return hit
+    if raw.isdigit():
+        term, weight = _number(raw)
+        terms = ((term, weight, weight, 0, key_of(term), True),) if weight > W_WORD else ()
+        hit = (terms, 0, False, True, len(raw) <= 3)
+    else:
+        core = raw.strip(_PUNCTUATION)  # mostly one word, maybe with punctuation around it
+        found = [core] if core.isalpha() else _TOKEN.findall(raw)
+        tokens = [_token(t) for t in found]
+        places = 0
+        named: list[_Term] = []
+        for i, (term, mid, first, bit, size) in enumerate(tokens):
+            if bit:
+                places |= bit
+            elif term:
+                named.append((term, mid, first, size, key_of(term), i == 0))
+        ends = raw.rstrip(_CLOSERS)[-1:] in _ENDERS
+        hit = (tuple(named), places, ends, bool(tokens), False)
+    if len(_word_cache) >= _CACHE_SIZE:
+        _word_cache.clear()
+        _no_terms.clear()
+    _word_cache[raw] = hit
+    if not (hit[0] or hit[1] or hit[4]):
+        _no_terms.add(raw)
     return hit
+
+
+def forget_words() -> None:
+    """Empty the caches of words seen (each stops growing at _CACHE_SIZE anyway)."""
+    _word_cache.clear()
+    _no_terms.clear()
+    _token_cache.clear()
+
+
+def _opens_sentence(words: list[str], i: int) -> bool:
+    """Whether words[i] opens a sentence: no word before it, or the last one before it
+    that is not bare punctuation ends one."""
+    for j in range(i - 1, -1, -1):
+        _, _, ends, tokens, _ = _word(words[j])
+        if ends:
+            return True
+        if tokens:
+            return False
+    return True
 
 
 def _classify(token: str) -> _Token:
@@ -247,11 +298,11 @@ def _number(token: str) -> tuple[str, float]:
 
 def _is_title_case(words: list[str]) -> bool:
     """Headlines In Title Case say nothing about which words are names."""
-    long = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
-    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+    letters = list(filter(str.isalpha, [w[0] for w in words[1:] if len(w) > 3]))
+    return len(letters) >= 3 and sum(map(str.isupper, letters)) >= 0.7 * len(letters)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is three times slower to make
 class Features:
     """An article's terms, as the index stores and compares them.
 
@@ -270,37 +321,50 @@ class Features:
 def features(title: str, lead: str) -> Features:
     """The terms of a headline and the start of its lead."""
     terms: dict[str, float] = {}
-    sizes: dict[str, int] = {}
+    found: dict[str, tuple[int, str, int]] = {}  # term -> (length of its word, term, key)
     places = 0
     cached = _word_cache.get
     title_words = title.split()
     lead_words = lead[:LEAD_CHARS].split()
-    for words, names in ((title_words, not _is_title_case(title_words)), (lead_words, True)):
-        opening = True
-        i, n = 0, len(words)
-        while i < n:
+    names: bool | None = None  # whether the title's capitals tell names (asked when needed)
+    for part, words in enumerate((title_words, lead_words)):
+        n = len(words)
+        merged = 0  # words before this one went into a number ("112 000")
+        for i in [i for i, raw in enumerate(words) if raw not in _no_terms]:
+            if i < merged:
+                continue
             raw = words[i]
-            i += 1
-            tokens, ends, short = cached(raw) or _word(raw)
-            if short and i < n and words[i][:3].isdigit() and not words[i][3:4].isdigit():
-                raw += words[i]  # "112 000": a space as thousands separator
-                i += 1
-                tokens, ends, short = cached(raw) or _word(raw)
-            for term, mid, first, bit, size in tokens:
-                if bit:
-                    places |= bit
-                    terms[term] = W_PLACE
-                elif term:
-                    weight = mid if names and not opening else first
-                    if weight > terms.get(term, 0.0):
-                        terms[term] = weight
-                        sizes[term] = size
-                opening = False
-            if ends:
-                opening = True
-    ranked = sorted((-w, sizes[t], t) for t, w in terms.items() if t[0] != "@")[:MAX_KEYS]
-    anchors = sum(-w for w, _, _ in ranked if -w >= W_PLACE) + W_PLACE * places.bit_count()
-    keys = [(zlib.crc32(t.encode("utf-8", "replace")), -w) for w, _, t in ranked]
+            named, bits, _, _, short = cached(raw) or _word(raw)
+            if short and i + 1 < n:
+                after = words[i + 1]
+                if after[:3].isdigit() and not after[3:4].isdigit():
+                    merged = i + 2  # "112 000": a space as thousands separator
+                    named, bits, _, _, _ = _word(raw + after)
+            places |= bits
+            if not named:
+                continue
+            before = cached(words[i - 1]) if i else None
+            # Mostly the word before has tokens, and whether it ends a sentence decides.
+            opening = before[2] if before and before[3] else _opens_sentence(words, i)
+            for term, mid, first, size, key, head in named:
+                weight = first
+                if mid != first and not (opening and head):
+                    if part == 0 and names is None:
+                        names = not _is_title_case(title_words)
+                    if part == 1 or names:
+                        weight = mid
+                if weight > terms.get(term, 0.0):
+                    terms[term] = weight
+                    found[term] = (size, term, key)
+    # Heaviest first; ties: the shorter word, then the term (the key only travels along).
+    ranked = sorted((-w, *found[t]) for t, w in terms.items())[:MAX_KEYS]
+    anchors = sum(-w for w, _, _, _ in ranked if -w >= W_PLACE) + W_PLACE * places.bit_count()
+    keys = [(key, -w) for w, _, _, key in ranked]
+    rest = places
+    while rest:
+        bit = rest & -rest
+        terms[_PLACE_OF_BIT[bit]] = W_PLACE
+        rest ^= bit
     text = (" ".join(title_words) + " " + " ".join(lead_words)).lower()
     digest = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=8).digest()
     text_hash = int.from_bytes(digest, "big", signed=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from entries import entry as make_entry
 
-from storage import stories
+from storage import stories, story_match
 from storage.config import FeedConfig, TopicConfig
 from storage.listing import View
 from storage.parse import Entry
@@ -170,6 +170,43 @@ def test_numbers_and_spellings_meet_across_languages() -> None:
         assert term in en and term in de and term in fr
     assert set(features("Kharkiv", "").terms) == set(features("Charkiw", "").terms)
     assert "@de" in features("Deutschland", "die deutsche Regierung").terms
+
+
+def test_words_skipped_as_known_still_tell_where_sentences_start() -> None:
+    """`features` looks only at words that bring a term; a word it skips still decides
+    whether the next one opens a sentence, with the word cache cold or warm."""
+    lead = "Officials said. Quillon rose; the — Marvek fell, then 5 000 left."
+    story_match.forget_words()
+    cold = features("", lead).terms  # nothing cached
+    assert features("", lead).terms == cold  # every word cached
+    assert "quilo" not in cold  # opens a sentence after "said." and is nowhere else
+    assert "marve" in cold  # after "the" and a bare dash: mid-sentence
+    assert "#5000" in cold  # "5 000" is one figure
+
+
+def test_stored_keys_stay_the_same() -> None:
+    """Databases hold these keys and fingerprints: a new version or another process
+    (str hashes are randomised per process) must compute the same ones, or articles
+    stored before would no longer meet their later versions. Values from 1617c07."""
+    found = features(*PATRIOT_EN)
+    assert found.keys == [
+        (1253720241, 4.0),
+        (3786762466, 3.0),
+        (3337979312, 3.0),
+        (2142484318, 3.0),
+        (3738495530, 3.0),
+    ]
+    assert (found.places, found.anchors, found.text_hash) == (8589934720, 20.0, 1780611366193901174)
+    german = features(
+        "Deutschland liefert 112 000 Schuss", "Rund 112.000 Schuss Munition, sagte Vollmer."
+    )
+    assert german.keys == [
+        (3079170724, 4.0),
+        (2236540867, 3.0),
+        (2142484318, 3.0),
+        (1518311342, 3.0),
+    ]
+    assert (german.places, german.text_hash) == (128, -6854364977095789418)
 
 
 def test_verbatim_copies_match_without_names() -> None:
