@@ -1,0 +1,179 @@
+"""What same-story grouping costs a whole poll: `newsdeck poll --once` with and without it.
+
+    uv run python tests/benchmarks/bench_grouping_poll.py [--articles 10000] [--runs 5]
+
+bench_stories.py times the writer alone (Store.ingest in a loop). This times what a
+user waits for: a cold `newsdeck poll --once --json` in a fresh process (start-up, the
+parse process, topic matching, the full-text index and the writer's batching included)
+into an empty database, with grouping on and off (storage.stories.GROUPING), runs
+alternating. The articles are bench_stories.py's (names, places and figures; 40 % of
+events carried by 2-5 feeds), dated to end now, as RSS 2.0 files polled through file://
+URLs, so no HTTP server shares the cores. Two corpora: full text (150-400 words after
+the lead) and summary only (the lead alone, as many feeds carry).
+
+Each poll runs with a bytecode cache filled by an untimed poll first (outside the source
+tree, as bench_poll.py does), and is checked afterwards: every article stored once, and
+with grouping on, stories that hold more than one article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+
+from bench_stories import NOW, generate  # noqa: E402
+
+from storage.defaults import DEFAULT_TOPICS  # noqa: E402
+
+POLL = """
+import sys
+import storage.stories
+storage.stories.GROUPING = sys.argv[1] == "on"
+from tui.cli import run
+sys.exit(run(["poll", "--once", "--json", "--config", sys.argv[2], "--db", sys.argv[3]]))
+"""
+
+
+def write_feeds(folder: Path, articles: int, body: tuple[int, int]) -> tuple[Path, int]:
+    """The generated articles as one RSS file per feed, and a config polling them."""
+    shift = NOW - int(time.time())  # the generator dates events up to NOW: end them now
+    per_feed: dict[int, list] = {}
+    for feed, _, entries in generate(articles, body):
+        per_feed.setdefault(feed, []).extend(entries)
+    folder.mkdir(parents=True)
+    lines = []
+    for name, query in DEFAULT_TOPICS:
+        lines += ["[[topics]]", f"name = {json.dumps(name)}", f"query = {json.dumps(query)}"]
+    total = 0
+    for feed, entries in sorted(per_feed.items()):
+        items = "".join(
+            f"<item><title>{escape(e.title)}</title><link>{escape(e.url)}</link>"
+            f'<guid isPermaLink="false">{escape(e.guid)}</guid>'
+            f"<pubDate>{_date(e.published - shift)}</pubDate>"
+            f"<description>{escape(e.html)}</description></item>\n"
+            for e in entries
+        )
+        path = folder / f"feed{feed:02d}.xml"
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Feed {feed}</title><link>https://feed{feed}.example/</link>\n"
+            f"{items}</channel></rss>\n",
+            encoding="utf-8",
+        )
+        lines += ["[[feeds]]", f"url = {json.dumps(path.as_uri())}"]
+        total += len(entries)
+    config = folder / "config.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config, total
+
+
+def _date(seconds: int) -> str:
+    return format_datetime(datetime.fromtimestamp(seconds, tz=UTC))
+
+
+def poll(grouping: bool, config: Path, db: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall s, CPU s of the poll and its parse process) of one cold poll."""
+    for path in db.parent.glob(db.name + "*"):
+        path.unlink()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", POLL, "on" if grouping else "off", str(config), str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"poll failed ({proc.returncode}): {proc.stderr[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def check(db: Path, total: int, grouping: bool) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        articles, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT feed_id || ' ' || guid) FROM articles"
+        ).fetchone()
+        shared = conn.execute(
+            "SELECT count(*) FROM (SELECT story_id FROM articles"
+            " GROUP BY story_id HAVING count(*) > 1)"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    if articles != total or distinct != total:
+        raise SystemExit(f"expected {total} articles once each, found {articles} ({distinct})")
+    if grouping and shared == 0:
+        raise SystemExit("grouping was on but no story holds two articles")
+    return f"{articles:,} articles, {shared:,} stories of 2+"
+
+
+def bench(name: str, articles: int, body: tuple[int, int], runs: int, work: Path) -> None:
+    config, total = write_feeds(work / name, articles, body)
+    db = work / f"{name}.db"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    poll(True, config, db, env)  # untimed: fills the bytecode cache
+    wall: dict[bool, list[float]] = {False: [], True: []}
+    cpu: dict[bool, list[float]] = {False: [], True: []}
+    facts = ""
+    for _ in range(runs):  # alternating, so a busy moment of the machine hits both
+        for grouping in (False, True):
+            seconds, used = poll(grouping, config, db, env)
+            wall[grouping].append(seconds)
+            cpu[grouping].append(used)
+            facts = check(db, total, grouping)
+            state = "on " if grouping else "off"
+            print(f"  {name}, grouping {state}: {seconds:.2f} s, {used:.2f} s CPU", file=sys.stderr)
+    paired = statistics.median(w / o for w, o in zip(wall[True], wall[False], strict=True))
+    print(
+        f"| {name} ({facts}) | {statistics.median(wall[False]):.2f} s"
+        f" | {statistics.median(wall[True]):.2f} s | {paired:.3f}"
+        f" | {statistics.median(cpu[False]):.2f} s | {statistics.median(cpu[True]):.2f} s |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("full", "summary"), default=None)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="newsdeck-bench-grouping-"))
+    try:
+        print(f"cold `newsdeck poll --once`, {args.runs} runs each, medians; {os.uname().nodename}")
+        print()
+        print(
+            "| corpus | without grouping | with grouping | ratio (paired)"
+            " | CPU without | CPU with |"
+        )
+        print("|---|---|---|---|---|---|")
+        corpora = {"full text": (150, 400), "summary only": (0, 0)}
+        for name, body in corpora.items():
+            if args.only is None or name.startswith(args.only):
+                bench(name, args.articles, body, args.runs, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
