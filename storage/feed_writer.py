@@ -187,7 +187,7 @@ class FeedWriter:
         # One feed's rows; the caller owns the transaction.
         if parsed is not None:
             ingest = upsert_entries(conn, feed.id, parsed.entries, now)
-            after_ingest(conn, ingest)
+            after_ingest(conn, ingest, parsed.story_features)
             new_ids = list(ingest.new_ids)
             updated = len(ingest.updated_ids)
         ok = decision.error is None

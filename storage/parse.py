@@ -18,6 +18,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -64,6 +65,9 @@ class ParsedFeed:
     entries: list[Entry]
     warning: str | None  # e.g. "malformed XML (line 9: ...), recovered 12 entries"
     kind: str  # "rss2", "rss1", "rss090", "rss09x", "atom10", "atom03", "json1", "json11"
+    # The entries' story terms (storage.story_match.known_features), when the parse
+    # process worked them out beside parsing; the writer then need not.
+    story_features: dict[tuple[str, str], Any] | None = None
 
 
 class FeedError(Exception):

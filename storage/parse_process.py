@@ -22,8 +22,10 @@ import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 
 from storage.parse import FeedError, ParsedFeed, parse_feed
+from storage.story_match import known_features
 
 log = logging.getLogger("newsdeck.poller")
 
@@ -45,20 +47,29 @@ def _watch_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _parse(body: bytes, url: str, content_type: str | None, now: int) -> ParsedFeed | None:
-    """parse_feed in the worker; None when the body is not a feed (the writer then parses
-    it again itself, to record the FeedError with everything it carries)."""
+def _parse(
+    body: bytes, url: str, content_type: str | None, now: int, story_terms: bool = True
+) -> ParsedFeed | None:
+    """parse_feed in the worker, with the entries' story terms worked out here too (the
+    writer's costliest Python after parsing); None when the body is not a feed (the
+    writer then parses it again itself, to record the FeedError with all it carries)."""
     try:
-        return parse_feed(body, url, content_type, now=now)
+        parsed = parse_feed(body, url, content_type, now=now)
     except FeedError:
         return None
+    if not story_terms:
+        return parsed
+    return replace(parsed, story_features=known_features(parsed.entries))
 
 
 class ParsePool:
     """At most one worker process, started lazily; see the module's docstring."""
 
-    def __init__(self, enabled: bool = True, start_after: int | None = None) -> None:
+    def __init__(
+        self, enabled: bool = True, start_after: int | None = None, story_terms: bool = True
+    ) -> None:
         self.enabled = enabled
+        self.story_terms = story_terms  # work out the entries' story terms there too
         self.start_after = START_AFTER if start_after is None else start_after
         self.seen = 0
         self.pool: ProcessPoolExecutor | None = None
@@ -80,7 +91,7 @@ class ParsePool:
                     initializer=_start_worker,
                     initargs=(os.getpid(),),
                 )
-            return self.pool.submit(_parse, body, url, content_type, now)
+            return self.pool.submit(_parse, body, url, content_type, now, self.story_terms)
         except Exception:
             log.debug("parse process unavailable; parsing in the writer", exc_info=True)
             self.enabled = False

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from storage import stories
 from storage.alerts import prepare_alerts, send_alerts
 from storage.config import Config
 from storage.db import DatabaseBusy
@@ -152,7 +153,7 @@ async def poll_async(
     # writer reaches them (not further: parsed feeds would pile up in memory).
     pending: collections.deque[_Job] = collections.deque()
     drainer: asyncio.Task[None] | None = None
-    parse_pool = ParsePool(enabled=parse_process)
+    parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING)
 
     def parse_ahead(jobs: Iterable[_Job], limit: int) -> None:
         for job in itertools.islice((j for j in jobs if j.needs_parse), limit):

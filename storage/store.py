@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storage import db
 from storage.config import FeedConfig, TopicConfig
@@ -325,14 +325,19 @@ class Store:
     # -- articles ------------------------------------------------------------------------
 
     def ingest(
-        self, feed_id: int, entries: Iterable[EntryLike], now: int | None = None
+        self,
+        feed_id: int,
+        entries: Iterable[EntryLike],
+        now: int | None = None,
+        story_features: Mapping[tuple[str, str], Any] | None = None,
     ) -> IngestResult:
-        """Store one feed's entries in one transaction (topic membership included)."""
+        """Store one feed's entries in one transaction (topic membership included).
+        `story_features`: their story terms, if worked out already (see after_ingest)."""
         now = int(time.time()) if now is None else now
         entries = list(entries)
         with self._errors(), self.transaction() as conn:
             result = upsert_entries(conn, feed_id, entries, now)
-            after_ingest(conn, result)
+            after_ingest(conn, result, story_features)
         return result
 
     def article(self, article_id: int) -> Article:
@@ -592,9 +597,13 @@ def row_to_article_row(row: sqlite3.Row | tuple) -> ArticleRow:
     return ArticleRow(id_, feed_id, feed, title, url, author, published, bool(read), bool(starred))
 
 
-def after_ingest(conn: sqlite3.Connection, result: IngestResult) -> None:
+def after_ingest(
+    conn: sqlite3.Connection,
+    result: IngestResult,
+    known: Mapping[tuple[str, str], Any] | None = None,
+) -> None:
     """Keep topic membership and story ids in step with new and changed articles (same
-    transaction)."""
+    transaction). `known`: story terms already worked out (ParsedFeed.story_features)."""
     changed = [*result.new_ids, *result.updated_ids]
     if not changed:
         return
@@ -602,4 +611,4 @@ def after_ingest(conn: sqlite3.Connection, result: IngestResult) -> None:
     from storage.topics import assign_topics
 
     assign_topics(conn, changed)
-    assign_stories(conn, result.new_ids, result.updated_ids)
+    assign_stories(conn, result.new_ids, result.updated_ids, known)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,18 +69,22 @@ class StoryRow:
 
 
 def assign_stories(
-    conn: sqlite3.Connection, new_ids: list[int] | tuple[int, ...], updated_ids: tuple = ()
+    conn: sqlite3.Connection,
+    new_ids: list[int] | tuple[int, ...],
+    updated_ids: tuple = (),
+    known: Mapping[tuple[str, str], Features] | None = None,
 ) -> None:
     """Give new articles a story id and index their terms. Call inside the ingest
     transaction, after the articles are written. Updated articles keep their story
-    (only those stored before grouping existed get one)."""
+    (only those stored before grouping existed get one). `known`: terms already worked
+    out (story_match.known_features), used where an article's title and lead match."""
     if not GROUPING:
         return
     ids = sorted(new_ids)
     if updated_ids:
         ids += _ungrouped(conn, list(updated_ids))
     for start in range(0, len(ids), _CHUNK):
-        _assign(conn, ids[start : start + _CHUNK])
+        _assign(conn, ids[start : start + _CHUNK], known or {})
 
 
 def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
@@ -88,7 +93,9 @@ def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
     return [r[0] for r in conn.execute(sql, ids)]
 
 
-def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
+def _assign(
+    conn: sqlite3.Connection, ids: list[int], known: Mapping[tuple[str, str], Features]
+) -> None:
     marks = ",".join("?" * len(ids))
     read = conn.cursor()
     read.row_factory = None  # plain tuples: cheaper than sqlite3.Row
@@ -103,7 +110,7 @@ def _assign(conn: sqlite3.Connection, ids: list[int]) -> None:
     keys: list[tuple[int, int, int, int, int]] = []
     latest = 0
     for article_id, feed_id, published, title, lead in rows:
-        found = features(title, lead)
+        found = known.get((title, lead)) or features(title, lead)
         story = _find_story(read, article_id, feed_id, published, found) or article_id
         updates.append((story, found.text_hash, article_id))
         # Weights are multiples of 0.5: stored doubled, as integers.

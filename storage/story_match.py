@@ -35,7 +35,9 @@ import operator
 import re
 import unicodedata
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 PREFIX = 5  # letters kept of a word: a cheap stemmer that also joins many cognates
 LEAD_CHARS = 250  # the lead's first sentences; later ones drift off the event
@@ -316,6 +318,24 @@ class Features:
     places: int  # one bit per gazetteer place
     anchors: float  # the anchor weight, places included
     text_hash: int  # signed 64-bit hash of the words: equal for verbatim copies
+
+
+def lead_of(summary: str, text: str) -> str:
+    """The lead grouping reads: the summary, else the start of the text (as the SQL in
+    storage.stories reads it back from the database)."""
+    return summary if summary != "" else text[:LEAD_CHARS]
+
+
+def known_features(entries: Iterable[Any]) -> dict[tuple[str, str], Features]:
+    """features() of entries (anything with title, summary and text), keyed by the title
+    and lead they were made from, for the parse process to hand to the writer. The
+    writer uses one only where the article it stored has that same title and lead."""
+    found: dict[tuple[str, str], Features] = {}
+    for entry in entries:
+        key = (entry.title, lead_of(entry.summary, entry.text))
+        if key not in found:
+            found[key] = features(*key)
+    return found
 
 
 def features(title: str, lead: str) -> Features:

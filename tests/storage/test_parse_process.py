@@ -10,7 +10,7 @@ import pytest
 from feedserver import FeedServer, Reply, conditional
 from test_poller import config_for, rss
 
-from storage import parse_process
+from storage import parse_process, stories, story_match
 from storage.parse_process import ParsePool, parsed_or_none
 from storage.poller import poll_once
 from storage.store import Store
@@ -40,10 +40,18 @@ def test_a_big_poll_parses_in_the_worker_with_the_same_results(
         real_close(self)
 
     monkeypatch.setattr(ParsePool, "close", close)
+    in_writer: list[str] = []  # story terms the writer had to work out itself
+
+    def counted(title: str, lead: str) -> story_match.Features:
+        in_writer.append(title)
+        return story_match.features(title, lead)
+
+    monkeypatch.setattr(stories, "features", counted)
     urls = farm(feed_server)
     db_path = tmp_path / "news.db"
     summary = poll_once(db_path, config_for(*urls), force=True, parse_process=True)
     assert started, "the worker process never started"
+    assert in_writer == []  # the worker sent every entry's terms with the entries
     statuses = {f.url: f.status for f in summary.feeds}
     assert [statuses[u] for u in urls] == ["ok"] * 6 + ["failed", "failed"]
     page = next(f for f in summary.feeds if f.url == urls[6])

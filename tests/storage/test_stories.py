@@ -41,10 +41,11 @@ def story_ids(store: Store) -> dict[str, int]:
 # -- quality on the labelled set -------------------------------------------------------
 
 
-def ingest_labelled(tmp_path: Path) -> tuple[list[dict], dict[str, int]]:
+def ingest_labelled(tmp_path: Path, precomputed: bool = False) -> tuple[list[dict], dict[str, int]]:
     """Feed the set through the real Store as a poller would: one feed per outlet, a
     poll every two hours, each feed's articles published since its last poll in one
-    batch."""
+    batch. `precomputed`: with their story terms worked out before, as the parse
+    process does."""
     articles = json.loads(DATA.read_text())["articles"]
     outlets = sorted({a["outlet"] for a in articles})
     store = Store(tmp_path / "labelled.db")
@@ -62,10 +63,36 @@ def ingest_labelled(tmp_path: Path) -> tuple[list[dict], dict[str, int]]:
             entries = [
                 entry(a["id"], a["title"], a["lead"], NOW - a["hours_ago"] * HOUR) for a in batch
             ]
-            store.ingest(feed_of[outlet], entries, now=NOW - poll * HOUR)
+            known = story_match.known_features(entries) if precomputed else None
+            store.ingest(feed_of[outlet], entries, now=NOW - poll * HOUR, story_features=known)
     found = story_ids(store)
     store.close()
     return articles, found
+
+
+def test_terms_worked_out_beforehand_give_the_same_stories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, expected = ingest_labelled(tmp_path / "a")
+    calls: list[str] = []
+
+    def counted(title: str, lead: str) -> Features:
+        calls.append(title)
+        return features(title, lead)
+
+    monkeypatch.setattr(stories, "features", counted)
+    _, found = ingest_labelled(tmp_path / "b", precomputed=True)
+    assert found == expected
+    assert calls == []  # the writer used every term it was given
+
+
+def test_terms_given_for_other_text_are_not_used() -> None:
+    given = story_match.known_features([entry("x", "Sea wall breached", "Floods in Hull.")])
+    assert list(given) == [("Sea wall breached", "Floods in Hull.")]
+    no_summary = make_entry("y", "Title", "Body text here.", NOW, summary="")
+    assert list(story_match.known_features([no_summary])) == [("Title", "Body text here.")]
 
 
 def pairwise(articles: list[dict], found: dict[str, int]) -> dict[str, tuple[int, int, int]]:
