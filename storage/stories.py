@@ -15,8 +15,11 @@ articles published more than RETAIN ago are pruned a slice at a time.
 What it costs (tests/benchmarks/bench_stories.py): the five key rows an article adds are
 random B-tree writes, so nearly every leaf of `story_keys` they land in is written to
 the WAL again at each commit; the lookup is two index seeks per term. With the term
-extraction in Python, grouping adds 15-30 % to the ingest of full-text articles and
-60-95 % to that of summary-only ones (tests/benchmarks/README.md).
+extraction in Python, grouping adds 15-30 % to the writer's ingest of full-text
+articles and 60-95 % to that of summary-only ones (bench_stories.py). `newsdeck poll`
+works the terms out in its parse process (`known`, from ParsedFeed.story_features), so
+a whole cold poll takes about 1.2x as long with grouping for full text and 1.35x for
+summary-only feeds (bench_grouping_poll.py; tests/benchmarks/README.md).
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
