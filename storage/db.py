@@ -77,6 +77,11 @@ def errors_as_storage(path: Path | str) -> Iterator[None]:
         raise describe(exc, path) from exc
 
 
+class Connection(sqlite3.Connection):
+    """sqlite3's connection, which (unlike sqlite3.Connection itself) can be weakly
+    referenced: storage/story_keys_cache.py keeps state per connection that way."""
+
+
 def connect(path: Path | str, *, create: bool = True, readonly: bool = False) -> sqlite3.Connection:
     """A configured connection to an up-to-date database (created or migrated as needed)."""
     path = Path(path)
@@ -105,6 +110,7 @@ def connect(path: Path | str, *, create: bool = True, readonly: bool = False) ->
             timeout=BUSY_TIMEOUT_S,
             isolation_level=None,
             check_same_thread=False,
+            factory=Connection,
         )
         try:
             conn.row_factory = sqlite3.Row

@@ -257,6 +257,20 @@ def _to_v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 4: a token that changes with every transaction that changes story_keys, so a
+# connection holding the table in memory (storage/story_keys_cache.py) can tell whether
+# its copy is still the table.
+SCHEMA_V4 = """
+CREATE TABLE story_keys_version (token INTEGER NOT NULL);
+INSERT INTO story_keys_version VALUES (0);
+"""
+
+
+def _to_v4(conn: sqlite3.Connection) -> None:
+    for statement in _statements(SCHEMA_V4):
+        conn.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements (executescript would COMMIT our transaction)."""
     out: list[str] = []
@@ -278,5 +292,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _to_v1,
     1: _to_v2,
     2: _to_v3,
+    3: _to_v4,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from storage import listing
 from storage.listing import PageCache, View, compile_view, page_ids, rows_by_id
 from storage.store import ArticleRow
+from storage.story_keys_cache import Candidate, Change, KeyCache
 from storage.story_match import LEAD_CHARS, MIN_SHARED, W_PLACE, Features, features, same_story
 
 GROUPING = True  # benchmarks switch grouping off to measure what it costs at ingest
@@ -109,27 +110,40 @@ def _assign(
         f" FROM articles WHERE id IN ({marks}) ORDER BY id",
         ids,
     ).fetchall()
+    if not rows:
+        return
     updates: list[tuple[int, int, int]] = []
-    keys: list[tuple[int, int, int, int, int]] = []
+    indexed: list[tuple[int, int, int, int, int, int, list[tuple[int, int]]]] = []
     latest = 0
-    for article_id, feed_id, published, title, lead in rows:
-        found = known.get((title, lead)) or features(title, lead)
-        story = _find_story(read, article_id, feed_id, published, found) or article_id
-        updates.append((story, found.text_hash, article_id))
-        # Weights are multiples of 0.5: stored doubled, as integers.
-        anchors, places = int(found.anchors * 2), found.places
-        keys += [
-            (k, published, article_id, feed_id, story, int(w * 2), anchors, places)
-            for k, w in found.keys[:INDEXED]
-        ]
-        latest = max(latest, published)
-    # Keys go in after the whole batch: one batch is one feed, whose articles are never
-    # each other's candidates anyway.
-    conn.executemany("UPDATE articles SET story_id = ?, fingerprint = ? WHERE id = ?", updates)
-    conn.executemany("INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", keys)
-    for article_id in ids:
-        if article_id % PRUNE_EVERY == 0:
-            prune_keys(conn, latest - RETAIN, (article_id // PRUNE_EVERY) % PRUNE_SLICES)
+    with Change(conn, articles=len(rows)) as change:
+        for article_id, feed_id, published, title, lead in rows:
+            found = known.get((title, lead)) or features(title, lead)
+            story = _find_story(read, change.cache, article_id, feed_id, published, found)
+            story = story or article_id
+            updates.append((story, found.text_hash, article_id))
+            # Weights are multiples of 0.5: stored doubled, as integers.
+            anchors, places = int(found.anchors * 2), found.places
+            doubled = [(k, int(w * 2)) for k, w in found.keys[:INDEXED]]
+            indexed.append((published, article_id, feed_id, story, anchors, places, doubled))
+            latest = max(latest, published)
+        # Keys go in after the whole batch: one batch is one feed, whose articles are
+        # never each other's candidates anyway.
+        conn.executemany("UPDATE articles SET story_id = ?, fingerprint = ? WHERE id = ?", updates)
+        conn.executemany(
+            "INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (key, published, article_id, feed_id, story, weight, anchors, places)
+                for published, article_id, feed_id, story, anchors, places, doubled in indexed
+                for key, weight in doubled
+            ],
+        )
+        if change.cache is not None:
+            for article in indexed:
+                change.cache.add(*article)
+        for article_id in ids:
+            if article_id % PRUNE_EVERY == 0:
+                part = (article_id // PRUNE_EVERY) % PRUNE_SLICES
+                _prune(conn, change.cache, latest - RETAIN, part)
 
 
 @lru_cache(maxsize=64)
@@ -167,20 +181,35 @@ def _lookup_sql(n: int) -> str:
 
 
 def _find_story(
-    read: sqlite3.Cursor, article_id: int, feed_id: int, published: int, found: Features
+    read: sqlite3.Cursor,
+    cache: KeyCache | None,
+    article_id: int,
+    feed_id: int,
+    published: int,
+    found: Features,
 ) -> int | None:
-    """The story id of the candidate sharing most with one article, or None."""
+    """The story id of the candidate sharing most with one article, or None. Candidates
+    come from `cache` when the connection holds story_keys in memory, else from SQL."""
     # Shared places add at most this much weight; the keys must bring the rest.
     least = MIN_SHARED - W_PLACE * found.places.bit_count()
     mine = dict(found.keys)  # a hash collision between two of its own terms keeps one
     if sum(mine.values()) < least:
         return None
-    params: list[int] = []
-    for key, weight in mine.items():
-        params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
-    params += (feed_id, int(2 * least))
+    candidates: Iterable[Candidate]
+    if cache is not None:
+        doubled_keys = {key: int(weight * 2) for key, weight in mine.items()}
+        earliest, latest = published - WINDOW, published + WINDOW
+        candidates = cache.candidates(
+            doubled_keys, feed_id, earliest, latest, LOOKUP_LIMIT, int(2 * least)
+        )
+    else:
+        params: list[int] = []
+        for key, weight in mine.items():
+            params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
+        params += (feed_id, int(2 * least))
+        candidates = read.execute(_lookup_sql(len(mine)), params)
     best: tuple[float, int, int] | None = None
-    for other, story, doubled, anchors, places in read.execute(_lookup_sql(len(mine)), params):
+    for other, story, doubled, anchors, places in candidates:
         shared = doubled / 2 + W_PLACE * (found.places & places).bit_count()
         if other != article_id and same_story(shared, found.anchors, anchors / 2):
             rank = (shared, -other, story)  # most shared weight; ties: the oldest
@@ -193,14 +222,24 @@ def prune_keys(conn: sqlite3.Connection, before: int, part: int | None = None) -
     """Delete the keys of articles published before `before`: all of them, or one of
     PRUNE_SLICES slices of the key space (each prune then scans a sixteenth of the
     table). Returns how many went."""
+    with Change(conn) as change:
+        return _prune(conn, change.cache, before, part)
+
+
+def _prune(conn: sqlite3.Connection, cache: KeyCache | None, before: int, part: int | None) -> int:
     if part is None:
         cur = conn.execute("DELETE FROM story_keys WHERE published < ?", (before,))
+        if cache is not None:
+            cache.prune(before)
         return cur.rowcount
     size = 2**32 // PRUNE_SLICES
+    low, high = part * size, (part + 1) * size
     cur = conn.execute(
         "DELETE FROM story_keys WHERE key >= ? AND key < ? AND published < ?",
-        (part * size, (part + 1) * size, before),
+        (low, high, before),
     )
+    if cache is not None:
+        cache.prune(before, low, high)
     return cur.rowcount
 
 
