@@ -4,10 +4,16 @@ The writer thread (storage/feed_writer.py) parses and writes under one GIL; on a
 poll of hundreds of feeds the event loop mostly waits for it. `ParsePool` hands the
 bodies to one worker process a few feeds ahead of the writer, which then only writes.
 
-It is an optimisation and nothing depends on it: the pool starts only once a poll has
-more than START_AFTER bodies to parse (a poll with a few changed feeds does not pay for
-a process), and whenever it cannot start, breaks, or the body is not a feed, `submit` or
-the future gives None and the writer parses the body itself, as without a pool.
+It is an optimisation and nothing depends on it: the pool starts with the first body of
+a poll of more than START_AFTER feeds, or once a smaller poll has more than
+START_AFTER_BYTES of bodies to parse (a poll of a few small feeds does not pay for a
+process; one of a few big ones does), and whenever it cannot start, breaks, or the body
+is not a feed, `submit` or the future gives None and the writer parses the body itself,
+as without a pool. Neither side waits for the other while there is parsing left to do:
+the worker takes a few tenths of a second to start, and meanwhile (`starting`) the
+writer parses on; bodies are offered to the worker only once it is up; and when the
+worker is behind, the writer takes a body it has not begun (the poller cancels that
+parse) rather than wait.
 `newsdeck poll` uses it, once and as a daemon; the dashboard's polls do not (a child
 process there would share the terminal).
 """
@@ -29,7 +35,8 @@ from storage.story_match import known_features
 
 log = logging.getLogger("newsdeck.poller")
 
-START_AFTER = 8  # bodies a poll parses in the writer before it starts the process
+START_AFTER = 8  # a poll of more feeds starts the process at once
+START_AFTER_BYTES = 256 * 1024  # a smaller one once its bodies weigh this much
 PARENT_CHECK_S = 0.5  # how often the worker checks that the poller is still there
 
 
@@ -45,6 +52,10 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_S)
     os._exit(0)
+
+
+def _ready() -> bool:
+    return True
 
 
 def _parse(
@@ -66,20 +77,33 @@ class ParsePool:
     """At most one worker process, started lazily; see the module's docstring."""
 
     def __init__(
-        self, enabled: bool = True, start_after: int | None = None, story_terms: bool = True
+        self,
+        enabled: bool = True,
+        start_after: int | None = None,
+        story_terms: bool = True,
+        start_after_bytes: int | None = None,
+        feeds: int = 0,
     ) -> None:
         self.enabled = enabled
         self.story_terms = story_terms  # work out the entries' story terms there too
         self.start_after = START_AFTER if start_after is None else start_after
+        self.big = feeds > self.start_after  # `feeds`: how many the poll fetches
+        self.start_after_bytes = (
+            START_AFTER_BYTES if start_after_bytes is None else start_after_bytes
+        )
         self.seen = 0
+        self.seen_bytes = 0
         self.pool: ProcessPoolExecutor | None = None
+        self.started: Future[bool] | None = None  # done once the worker is up
 
     def submit(
         self, body: bytes, url: str, content_type: str | None, now: int
     ) -> Future[ParsedFeed | None] | None:
         """Start parsing `body` in the worker, or None: parse it in the writer."""
         self.seen += 1
-        if not self.enabled or self.seen <= self.start_after:
+        self.seen_bytes += len(body)
+        small = self.seen_bytes <= self.start_after_bytes
+        if not self.enabled or (not self.big and self.seen <= self.start_after and small):
             return None
         try:
             if self.pool is None:
@@ -91,11 +115,21 @@ class ParsePool:
                     initializer=_start_worker,
                     initargs=(os.getpid(),),
                 )
+                self.started = self.pool.submit(_ready)
+                return None  # the writer parses this one while the worker starts
             return self.pool.submit(_parse, body, url, content_type, now, self.story_terms)
         except Exception:
             log.debug("parse process unavailable; parsing in the writer", exc_info=True)
             self.enabled = False
             return None
+
+    def starting(self) -> bool:
+        """Whether the worker is being started: a body handed to it now would wait."""
+        return self.started is not None and not self.started.done()
+
+    def running(self) -> bool:
+        """Whether the worker is up and takes bodies."""
+        return self.pool is not None and not self.starting()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -105,8 +139,9 @@ class ParsePool:
 
 def parsed_or_none(parsing: Future[ParsedFeed | None] | None) -> ParsedFeed | None:
     """The worker's result, or None when the writer must parse the body itself (no
-    worker, not a feed, or the worker failed)."""
-    if parsing is None:
+    worker, not a feed, the worker failed, or it has not begun on this body yet: it is
+    behind, so the writer takes the body and the worker skips it)."""
+    if parsing is None or (not parsing.done() and parsing.cancel()):
         return None
     try:
         return parsing.result()

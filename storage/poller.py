@@ -153,26 +153,46 @@ async def poll_async(
     # writer reaches them (not further: parsed feeds would pile up in memory).
     pending: collections.deque[_Job] = collections.deque()
     drainer: asyncio.Task[None] | None = None
-    parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING)
+    parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING, feeds=len(due))
 
     def parse_ahead(jobs: Iterable[_Job], limit: int) -> None:
         for job in itertools.islice((j for j in jobs if j.needs_parse), limit):
             if not job.submitted and job.result.body is not None:
+                if parse_pool.starting():
+                    return  # offered once the worker is up; until then the writer parses
                 job.submitted = True
                 job.parsing = parse_pool.submit(
                     job.result.body, job.result.final_url, job.result.content_type, int(time.time())
                 )
 
+    def take_next() -> _Job:
+        """The oldest job, unless the parse process is still on it while it has not begun a
+        later one: then that later one, which the writer parses itself (a cancelled
+        parse), so that neither side waits for the other."""
+        head = pending[0].parsing
+        if head is not None and not head.done():
+            for i in range(1, len(pending)):
+                later = pending[i].parsing
+                if later is not None and later.cancel():
+                    job = pending[i]
+                    del pending[i]
+                    return job
+        return pending.popleft()
+
     async def drain() -> None:
         while pending:
-            batch = [pending.popleft()]
+            batch = [take_next()]
             size = len(batch[0].result.body or b"")
             while pending and len(batch) < BATCH_MAX_FEEDS:
                 body = len(pending[0].result.body or b"")
                 if size + body > BATCH_MAX_BYTES:
                     break
-                if pending[0].needs_parse and parse_pool.pool and not pending[0].parsing:
+                if pending[0].needs_parse and parse_pool.running() and not pending[0].parsing:
                     break  # the parse process will get to it; the writer need not
+                if parse_pool.starting():
+                    break  # one feed at a time, so the worker gets the next once it is up
+                if pending[0].parsing is not None and not pending[0].parsing.done():
+                    break  # not parsed yet: the writer may find other work meanwhile
                 batch.append(pending.popleft())
                 size += body
             parse_ahead(pending, PARSE_AHEAD)
