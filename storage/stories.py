@@ -12,14 +12,17 @@ candidate in SQLite. The candidate sharing the most weight that passes
 (story_id = its id). Stories never merge later, so a story id never changes. Keys of
 articles published more than RETAIN ago are pruned a slice at a time.
 
-What it costs (tests/benchmarks/bench_stories.py): the five key rows an article adds are
-random B-tree writes, so nearly every leaf of `story_keys` they land in is written to
-the WAL again at each commit; the lookup is two index seeks per term. With the term
-extraction in Python, grouping adds 15-30 % to the writer's ingest of full-text
-articles and 60-95 % to that of summary-only ones (bench_stories.py). `newsdeck poll`
-works the terms out in its parse process (`known`, from ParsedFeed.story_features), so
-a whole cold poll takes about 1.2x as long with grouping for full text and 1.35x for
-summary-only feeds (bench_grouping_poll.py; tests/benchmarks/README.md).
+Candidates come from a copy of story_keys that the connection holds in memory while
+the table has at most 100,000 rows (storage/story_keys_cache.py: the same candidates,
+found with binary searches), else from that statement.
+
+What it costs (tests/benchmarks/README.md): the key rows an article adds are random
+B-tree writes, so nearly every leaf of `story_keys` they land in is written to the WAL
+again at each commit. With the term extraction in Python, grouping adds 20-30 % to the
+writer's ingest of full-text articles and 70-80 % to that of summary-only ones
+(bench_stories.py). `newsdeck poll` works the terms out in its parse process (`known`,
+from ParsedFeed.story_features), so a whole cold poll takes 1.1-1.2x as long with
+grouping for full text and 1.23-1.29x for summary-only feeds (bench_grouping_poll.py).
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
