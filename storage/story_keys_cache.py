@@ -14,7 +14,7 @@ the cache is dropped.
 
 It is kept only while it pays and stays small:
 - built by reading the whole table, so only when the table has at most MAX_ROWS rows
-  (the keys of about 20,000 articles, a few MB), and only once the articles grouped
+  (the keys of about 20,000-30,000 articles, about 11 MB), and only once the articles grouped
   through SQL since the cache was dropped have cost about as much as reading it would
   (ROWS_PER_ARTICLE rows each): a first poll into an empty table builds it at once, a
   daemon adding a few articles at a time to a big table never reads it;
@@ -36,7 +36,7 @@ ROWS_PER_ARTICLE = 32  # rows read to build the cache cost about one article's S
 # One row of a key, packed into one int: the fields read for every row in range low,
 # the publication time on top (so a key's rows sort by it), the rest between. Every field
 # is as wide as SQLite's integers, so any row fits; a negative value does not (`usable`).
-# About 100 bytes a row in all, against 250 as a tuple.
+# About 110 bytes a row in all, against 250 as a tuple.
 _FEED_AT = 32  # below it: the term's weight, doubled
 _ARTICLE_AT = _FEED_AT + 63
 _ANCHORS_AT = _ARTICLE_AT + 63
