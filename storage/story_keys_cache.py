@@ -14,10 +14,10 @@ the cache is dropped.
 
 It is kept only while it pays and stays small:
 - built by reading the whole table, so only when the table has at most MAX_ROWS rows
-  (the keys of about 20,000-30,000 articles, about 11 MB), and only once the articles grouped
-  through SQL since the cache was dropped have cost about as much as reading it would
-  (ROWS_PER_ARTICLE rows each): a first poll into an empty table builds it at once, a
-  daemon adding a few articles at a time to a big table never reads it;
+  (the keys of 20,000-30,000 articles, about 11 MB), and only once the articles
+  grouped through SQL since the cache was dropped have cost about as much as reading it
+  would (ROWS_PER_ARTICLE rows each): a first poll into an empty table builds it at
+  once, a daemon adding a few articles at a time to a big table never reads it;
 - dropped when it grows past MAX_ROWS.
 """
 
