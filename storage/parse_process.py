@@ -4,10 +4,10 @@ The writer thread (storage/feed_writer.py) parses and writes under one GIL; on a
 poll of hundreds of feeds the event loop mostly waits for it. `ParsePool` hands the
 bodies to one worker process a few feeds ahead of the writer, which then only writes.
 
-It is an optimisation and nothing depends on it: the pool starts with the first body of
-a poll of more than START_AFTER feeds, or once a smaller poll has more than
-START_AFTER_BYTES of bodies to parse (a poll of a few small feeds does not pay for a
-process; one of a few big ones does), and whenever it cannot start, breaks, or the body
+It is an optimisation and nothing depends on it: the pool starts only once a poll has
+more than START_AFTER bodies to parse, or more than START_AFTER_BYTES of them (a poll
+with a few small changed feeds, as a daemon's usually are, does not pay for a process;
+one with a few big ones does), and whenever it cannot start, breaks, or the body
 is not a feed, `submit` or the future gives None and the writer parses the body itself,
 as without a pool. Neither side waits for the other while there is parsing left to do:
 the worker takes a few tenths of a second to start, and meanwhile (`starting`) the
@@ -35,8 +35,8 @@ from storage.story_match import known_features
 
 log = logging.getLogger("newsdeck.poller")
 
-START_AFTER = 8  # a poll of more feeds starts the process at once
-START_AFTER_BYTES = 256 * 1024  # a smaller one once its bodies weigh this much
+START_AFTER = 8  # bodies a poll parses in the writer before it starts the process
+START_AFTER_BYTES = 256 * 1024  # or fewer, once they weigh this much
 PARENT_CHECK_S = 0.5  # how often the worker checks that the poller is still there
 
 
@@ -82,12 +82,10 @@ class ParsePool:
         start_after: int | None = None,
         story_terms: bool = True,
         start_after_bytes: int | None = None,
-        feeds: int = 0,
     ) -> None:
         self.enabled = enabled
         self.story_terms = story_terms  # work out the entries' story terms there too
         self.start_after = START_AFTER if start_after is None else start_after
-        self.big = feeds > self.start_after  # `feeds`: how many the poll fetches
         self.start_after_bytes = (
             START_AFTER_BYTES if start_after_bytes is None else start_after_bytes
         )
@@ -103,7 +101,7 @@ class ParsePool:
         self.seen += 1
         self.seen_bytes += len(body)
         small = self.seen_bytes <= self.start_after_bytes
-        if not self.enabled or (not self.big and self.seen <= self.start_after and small):
+        if not self.enabled or (self.seen <= self.start_after and small):
             return None
         try:
             if self.pool is None:

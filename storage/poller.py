@@ -153,7 +153,7 @@ async def poll_async(
     # writer reaches them (not further: parsed feeds would pile up in memory).
     pending: collections.deque[_Job] = collections.deque()
     drainer: asyncio.Task[None] | None = None
-    parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING, feeds=len(due))
+    parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING)
 
     def parse_ahead(jobs: Iterable[_Job], limit: int) -> None:
         for job in itertools.islice((j for j in jobs if j.needs_parse), limit):
