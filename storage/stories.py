@@ -21,8 +21,8 @@ B-tree writes, so nearly every leaf of `story_keys` they land in is written to t
 again at each commit. With the term extraction in Python, grouping adds 20-30 % to the
 writer's ingest of full-text articles and 70-80 % to that of summary-only ones
 (bench_stories.py). `newsdeck poll` works the terms out in its parse process (`known`,
-from ParsedFeed.story_features), so a whole cold poll takes 1.1-1.2x as long with
-grouping for full text and 1.23-1.29x for summary-only feeds (bench_grouping_poll.py).
+from ParsedFeed.story_features), so a whole cold poll takes 1.1-1.22x as long with
+grouping for full text and 1.23-1.30x for summary-only feeds (bench_grouping_poll.py).
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
