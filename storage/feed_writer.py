@@ -8,10 +8,19 @@ entries, matches topics and stories, and records the feed's state and a `polls` 
 Feeds that finished fetching while the previous transaction ran are written together in
 one transaction (`record_many`): each feed's rows stay one unit, and a failure writes
 them again one by one so one bad feed cannot lose the others.
+
+Story terms (storage/story_match.py) cost the writer more than parsing does. With a
+parse process at hand (`terms_later`), a body the writer parses itself (the worker is
+starting, or behind) has its articles written at once without a story, and the worker
+works out their terms meanwhile; they get their stories in a later transaction, the
+first after the terms are back, or when the writer closes. If that never happens (the
+process is killed), they stay without a story, shown as stories of their own, like
+articles stored before grouping existed.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import logging
 import random
@@ -31,14 +40,20 @@ from storage.parse import FeedError, ParsedFeed, parse_feed
 from storage.parse_process import parsed_or_none
 from storage.schedule import Decision, decide
 from storage.store import Feed, Store, after_ingest, upsert_entries
+from storage.stories import assign_stories
+from storage.story_match import lead_of
 
 log = logging.getLogger("newsdeck.poller")
 
 # A feed's write waits up to storage.db.BUSY_TIMEOUT_S for the lock, this many times,
 # so a write transaction held elsewhere for a while costs time, not the fetched data.
 WRITE_ATTEMPTS = 3
+TERMS_WAIT_S = 30.0  # how long closing waits for terms still being worked out
 
 Parsing = Future[ParsedFeed | None] | None  # a body being parsed in storage/parse_process.py
+Terms = Future[dict[tuple[str, str], Any]]  # story terms being worked out there
+# Asks the parse process for the story terms of (title, lead) pairs; None: it cannot.
+TermsLater = Callable[[list[tuple[str, str]]], Terms | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +82,9 @@ class FeedWriter:
         self.config = config
         self.rng = rng
         self.store: Store | None = None
+        self.terms_later: TermsLater | None = None  # set by a poller with a parse process
+        # Articles written without a story, and their terms being worked out.
+        self.ungrouped: list[tuple[Terms, tuple[int, ...]]] = []
         # Feeds whose config names them keep that name; the others take the feed's own.
         self.titled = {f.url for f in config.feeds if f.title}
 
@@ -75,7 +93,29 @@ class FeedWriter:
 
     def close(self) -> None:
         if self.store is not None:
-            self.store.close()
+            try:
+                self.group_ungrouped(wait=True)
+            finally:
+                self.store.close()
+
+    def group_ungrouped(self, wait: bool = False) -> None:
+        """Give stories to the articles written without one whose terms are back (all
+        of them when `wait`: the writer is closing), in one transaction. A failure here
+        is logged, not raised: those articles stay as they are, stories of their own."""
+        ready = [u for u in self.ungrouped if wait or u[0].done()]
+        if not ready or self.store is None:
+            return
+        self.ungrouped = [u for u in self.ungrouped if not (wait or u[0].done())]
+        try:
+            with errors_as_storage(self.db_path), self.store.transaction() as conn:
+                for terms, ids in ready:
+                    assign_stories(conn, (), ids, _terms_or_none(terms))
+        except Exception:
+            if not wait:  # the database was busy, say: again with the next batch
+                self.ungrouped += ready
+                return
+            log.warning("could not group %d articles into stories", sum(len(u[1]) for u in ready))
+            log.debug("grouping failed", exc_info=True)
 
     def run(self, job: Callable[[Store], Any]) -> Any:
         """Run `job` with this thread's store (full-text pages are saved this way)."""
@@ -95,6 +135,7 @@ class FeedWriter:
         process or None, the body's hash if the poller has taken it already or None).
         """
         assert self.store is not None
+        self.group_ungrouped()
         prepared = []
         for item in items:
             try:
@@ -144,15 +185,20 @@ class FeedWriter:
             rng=self.rng,
         )
         parsed: ParsedFeed | None = None
+        terms: Terms | None = None  # None: stories at once; else once these are back
         if decision.parse and result.body is not None:
             try:
                 parsed = parsed_or_none(parsing)
                 if parsed is None:
                     parsed = parse_feed(result.body, result.final_url, result.content_type, now=now)
+                    if self.terms_later is not None and parsed.entries:
+                        terms = self.terms_later(
+                            [(e.title, lead_of(e.summary, e.text)) for e in parsed.entries]
+                        )
             except FeedError as exc:
                 decision = _failed(decision, feed, str(exc), interval, now, self.rng)
                 digest = None  # parse it again next time: the server may fix it
-        return (feed, result, decision, parsed, digest, started, now)
+        return (feed, result, decision, parsed, digest, started, now, terms)
 
     def _write_one(self, prepared: tuple[Any, ...]) -> tuple[FeedOutcome, list[int]]:
         """One feed in its own transaction, waiting for the lock up to WRITE_ATTEMPTS times."""
@@ -181,13 +227,18 @@ class FeedWriter:
         digest: str | None,
         started: int,
         now: int,
+        terms: Terms | None = None,
     ) -> tuple[FeedOutcome, list[int]]:
         new_ids: list[int] = []
         updated = 0
         # One feed's rows; the caller owns the transaction.
         if parsed is not None:
             ingest = upsert_entries(conn, feed.id, parsed.entries, now)
-            after_ingest(conn, ingest, parsed.story_features)
+            after_ingest(conn, ingest, parsed.story_features, stories=terms is None)
+            if terms is not None and (ingest.new_ids or ingest.updated_ids):
+                # Should this transaction roll back, these ids are stale: assign_stories
+                # groups only those of them that are there and have no story yet.
+                self.ungrouped.append((terms, (*ingest.new_ids, *ingest.updated_ids)))
             new_ids = list(ingest.new_ids)
             updated = len(ingest.updated_ids)
         ok = decision.error is None
@@ -266,6 +317,15 @@ class FeedWriter:
             warning=parsed.warning if parsed else None,
         )
         return outcome, new_ids
+
+
+def _terms_or_none(terms: Terms) -> dict[tuple[str, str], Any] | None:
+    """Terms worked out in the parse process, or None: the writer works them out."""
+    try:
+        return terms.result(timeout=TERMS_WAIT_S)
+    except (Exception, concurrent.futures.CancelledError):
+        log.debug("story terms from the parse process failed", exc_info=True)
+        return None
 
 
 def _failed(

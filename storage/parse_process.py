@@ -31,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 
 from storage.parse import FeedError, ParsedFeed, parse_feed
-from storage.story_match import known_features
+from storage.story_match import Packed, features, known_features
 
 log = logging.getLogger("newsdeck.poller")
 
@@ -71,6 +71,11 @@ def _parse(
     if not story_terms:
         return parsed
     return replace(parsed, story_features=known_features(parsed.entries))
+
+
+def _terms(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Packed]:
+    """Story terms of (title, lead) pairs, for articles the writer parsed itself."""
+    return {pair: features(*pair).packed() for pair in pairs}
 
 
 class ParsePool:
@@ -119,6 +124,20 @@ class ParsePool:
         except Exception:
             log.debug("parse process unavailable; parsing in the writer", exc_info=True)
             self.enabled = False
+            return None
+
+    def submit_terms(
+        self, pairs: list[tuple[str, str]]
+    ) -> Future[dict[tuple[str, str], Packed]] | None:
+        """Work out the story terms of (title, lead) pairs in the worker (once it is up,
+        when it is starting), or None: there is no worker, or it does not do terms."""
+        pool = self.pool
+        if pool is None or not self.enabled or not self.story_terms:
+            return None
+        try:
+            return pool.submit(_terms, pairs)
+        except Exception:
+            log.debug("parse process unavailable for story terms", exc_info=True)
             return None
 
     def starting(self) -> bool:

@@ -154,6 +154,8 @@ async def poll_async(
     pending: collections.deque[_Job] = collections.deque()
     drainer: asyncio.Task[None] | None = None
     parse_pool = ParsePool(enabled=parse_process, story_terms=stories.GROUPING)
+    if parse_process and stories.GROUPING:
+        writer.terms_later = parse_pool.submit_terms  # see storage/feed_writer.py
 
     def parse_ahead(jobs: Iterable[_Job], limit: int) -> None:
         for job in itertools.islice((j for j in jobs if j.needs_parse), limit):

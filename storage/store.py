@@ -601,9 +601,12 @@ def after_ingest(
     conn: sqlite3.Connection,
     result: IngestResult,
     known: Mapping[tuple[str, str], Any] | None = None,
+    stories: bool = True,
 ) -> None:
     """Keep topic membership and story ids in step with new and changed articles (same
-    transaction). `known`: story terms already worked out (ParsedFeed.story_features)."""
+    transaction). `known`: story terms already worked out (ParsedFeed.story_features).
+    `stories` False leaves new articles without a story, for the caller to group in a
+    later transaction (storage/feed_writer.py does, for bodies it parsed itself)."""
     changed = [*result.new_ids, *result.updated_ids]
     if not changed:
         return
@@ -611,4 +614,5 @@ def after_ingest(
     from storage.topics import assign_topics
 
     assign_topics(conn, changed)
-    assign_stories(conn, result.new_ids, result.updated_ids, known)
+    if stories:
+        assign_stories(conn, result.new_ids, result.updated_ids, known)

@@ -43,7 +43,7 @@ from storage import listing
 from storage.listing import PageCache, View, compile_view, page_ids, rows_by_id
 from storage.store import ArticleRow
 from storage.story_keys_cache import Candidate, Change, KeyCache
-from storage.story_match import LEAD_CHARS, MIN_SHARED, W_PLACE, Features, features, same_story
+from storage.story_match import LEAD_CHARS, MIN_SHARED, W_PLACE, Packed, features, same_story
 
 GROUPING = True  # benchmarks switch grouping off to measure what it costs at ingest
 DAY = 86_400
@@ -79,7 +79,7 @@ def assign_stories(
     conn: sqlite3.Connection,
     new_ids: list[int] | tuple[int, ...],
     updated_ids: tuple = (),
-    known: Mapping[tuple[str, str], Features] | None = None,
+    known: Mapping[tuple[str, str], Packed] | None = None,
 ) -> None:
     """Give new articles a story id and index their terms. Call inside the ingest
     transaction, after the articles are written. Updated articles keep their story
@@ -88,8 +88,9 @@ def assign_stories(
     if not GROUPING:
         return
     ids = sorted(new_ids)
-    if updated_ids:
-        ids += _ungrouped(conn, list(updated_ids))
+    updated = list(updated_ids)
+    for start in range(0, len(updated), _CHUNK):
+        ids += _ungrouped(conn, updated[start : start + _CHUNK])
     for start in range(0, len(ids), _CHUNK):
         _assign(conn, ids[start : start + _CHUNK], known or {})
 
@@ -101,7 +102,7 @@ def _ungrouped(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
 
 
 def _assign(
-    conn: sqlite3.Connection, ids: list[int], known: Mapping[tuple[str, str], Features]
+    conn: sqlite3.Connection, ids: list[int], known: Mapping[tuple[str, str], Packed]
 ) -> None:
     marks = ",".join("?" * len(ids))
     read = conn.cursor()
@@ -120,14 +121,13 @@ def _assign(
     latest = 0
     with Change(conn, articles=len(rows)) as change:
         for article_id, feed_id, published, title, lead in rows:
-            found = known.get((title, lead)) or features(title, lead)
+            found = known.get((title, lead)) or features(title, lead).packed()
             story = _find_story(read, change.cache, article_id, feed_id, published, found)
             story = story or article_id
-            updates.append((story, found.text_hash, article_id))
-            # Weights are multiples of 0.5: stored doubled, as integers.
-            anchors, places = int(found.anchors * 2), found.places
-            doubled = [(k, int(w * 2)) for k, w in found.keys[:INDEXED]]
-            indexed.append((published, article_id, feed_id, story, anchors, places, doubled))
+            updates.append((story, found[0], article_id))
+            keys = found[3 : 3 + 2 * INDEXED]
+            doubled = list(zip(keys[::2], keys[1::2], strict=True))
+            indexed.append((published, article_id, feed_id, story, found[2], found[1], doubled))
             latest = max(latest, published)
         # Keys go in after the whole batch: one batch is one feed, whose articles are
         # never each other's candidates anyway.
@@ -189,32 +189,32 @@ def _find_story(
     article_id: int,
     feed_id: int,
     published: int,
-    found: Features,
+    found: Packed,
 ) -> int | None:
     """The story id of the candidate sharing most with one article, or None. Candidates
-    come from `cache` when the connection holds story_keys in memory, else from SQL."""
+    come from `cache` when the connection holds story_keys in memory, else from SQL.
+    Weights here are doubled integers, as in Packed and the index."""
+    places, anchors_mine = found[1], found[2] / 2
     # Shared places add at most this much weight; the keys must bring the rest.
-    least = MIN_SHARED - W_PLACE * found.places.bit_count()
-    mine = dict(found.keys)  # a hash collision between two of its own terms keeps one
+    least = int(2 * MIN_SHARED - 2 * W_PLACE * places.bit_count())
+    # A hash collision between two of its own terms keeps one.
+    mine = dict(zip(found[3::2], found[4::2], strict=True))
     if sum(mine.values()) < least:
         return None
     candidates: Iterable[Candidate]
     if cache is not None:
-        doubled_keys = {key: int(weight * 2) for key, weight in mine.items()}
         earliest, latest = published - WINDOW, published + WINDOW
-        candidates = cache.candidates(
-            doubled_keys, feed_id, earliest, latest, LOOKUP_LIMIT, int(2 * least)
-        )
+        candidates = cache.candidates(mine, feed_id, earliest, latest, LOOKUP_LIMIT, least)
     else:
         params: list[int] = []
         for key, weight in mine.items():
-            params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, int(weight * 2))
-        params += (feed_id, int(2 * least))
+            params += (key, published - WINDOW, published + WINDOW, LOOKUP_LIMIT, weight)
+        params += (feed_id, least)
         candidates = read.execute(_lookup_sql(len(mine)), params)
     best: tuple[float, int, int] | None = None
-    for other, story, doubled, anchors, places in candidates:
-        shared = doubled / 2 + W_PLACE * (found.places & places).bit_count()
-        if other != article_id and same_story(shared, found.anchors, anchors / 2):
+    for other, story, doubled, anchors, theirs in candidates:
+        shared = doubled / 2 + W_PLACE * (places & theirs).bit_count()
+        if other != article_id and same_story(shared, anchors_mine, anchors / 2):
             rank = (shared, -other, story)  # most shared weight; ties: the oldest
             if best is None or rank > best:
                 best = rank

@@ -104,11 +104,13 @@ class KeyCache:
         the doubled weight shared, each key counting the lower of the two weights; keys
         found in `limit` or more rows of that span do not count. Only articles sharing
         at least `least` come back."""
+        # A row less its weight is its article's head: the feed (lowest bits), the id and
+        # the rest, the same in each of the article's rows. Weight is summed per head.
         shared: dict[int, int] = {}
-        rows: dict[int, int] = {}
         start, end = earliest << _PUBLISHED_AT, (latest + 1) << _PUBLISHED_AT
+        postings, id_mask, weight_mask = self.postings, _ID_MASK, _WEIGHT_MASK
         for key, mine in keys.items():
-            found = self.postings.get(key)
+            found = postings.get(key)
             if not found:
                 continue
             first = bisect_left(found, start)
@@ -116,19 +118,22 @@ class KeyCache:
             if first == last or last - first >= limit:
                 continue
             for row in found[first:last]:
-                if (row >> _FEED_AT) & _ID_MASK != feed_id:
-                    article, weight = (row >> _ARTICLE_AT) & _ID_MASK, row & _WEIGHT_MASK
-                    shared[article] = shared.get(article, 0) + (weight if weight < mine else mine)
-                    rows[article] = row
-        out = []
-        for article, total in shared.items():
-            if total >= least:
-                row = rows[article]
-                story = (row >> _STORY_AT) & _ID_MASK
-                anchors = (row >> _ANCHORS_AT) & _ANCHORS_MASK
-                places = (row >> _PLACES_AT) & _ID_MASK
-                out.append((article, story, total, anchors, places))
-        return out
+                head = row >> _FEED_AT
+                if head & id_mask != feed_id:
+                    weight = row & weight_mask
+                    shared[head] = shared.get(head, 0) + (weight if weight < mine else mine)
+        shift = _ARTICLE_AT - _FEED_AT
+        return [
+            (
+                (head >> shift) & id_mask,
+                (head >> (_STORY_AT - _FEED_AT)) & id_mask,
+                total,
+                (head >> (_ANCHORS_AT - _FEED_AT)) & _ANCHORS_MASK,
+                (head >> (_PLACES_AT - _FEED_AT)) & id_mask,
+            )
+            for head, total in shared.items()
+            if total >= least
+        ]
 
     def add(
         self,

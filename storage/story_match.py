@@ -319,6 +319,18 @@ class Features:
     anchors: float  # the anchor weight, places included
     text_hash: int  # signed 64-bit hash of the words: equal for verbatim copies
 
+    def packed(self) -> Packed:
+        """What storage/stories.py reads, as one tuple of integers: cheap to send from
+        the parse process, and no work for the garbage collector."""
+        doubled = [part for key, weight in self.keys for part in (key, int(weight * 2))]
+        return (self.text_hash, self.places, int(self.anchors * 2), *doubled)
+
+
+# An article's Features as storage/stories.py reads them: (text_hash, places, anchor
+# weight doubled, then each key and its weight doubled, heaviest first). Every weight is
+# a multiple of 0.5, so doubled they are the integers the index stores.
+Packed = tuple[int, ...]
+
 
 def lead_of(summary: str, text: str) -> str:
     """The lead grouping reads: the summary, else the start of the text (as the SQL in
@@ -326,15 +338,15 @@ def lead_of(summary: str, text: str) -> str:
     return summary if summary != "" else text[:LEAD_CHARS]
 
 
-def known_features(entries: Iterable[Any]) -> dict[tuple[str, str], Features]:
-    """features() of entries (anything with title, summary and text), keyed by the title
-    and lead they were made from, for the parse process to hand to the writer. The
-    writer uses one only where the article it stored has that same title and lead."""
-    found: dict[tuple[str, str], Features] = {}
+def known_features(entries: Iterable[Any]) -> dict[tuple[str, str], Packed]:
+    """features() of entries (anything with title, summary and text), packed, keyed by
+    the title and lead they were made from, for the parse process to hand to the writer.
+    The writer uses one only where the article it stored has that same title and lead."""
+    found: dict[tuple[str, str], Packed] = {}
     for entry in entries:
         key = (entry.title, lead_of(entry.summary, entry.text))
         if key not in found:
-            found[key] = features(*key)
+            found[key] = features(*key).packed()
     return found
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
-from storage import feed_writer
+from storage import feed_writer, parse_process
 from storage.config import Config, FeedConfig, PollSettings
 from storage.db import StorageError
 from storage.feed_writer import FeedWriter
@@ -131,3 +133,106 @@ def test_a_feed_that_is_not_a_feed_fails_alone(writer: FeedWriter) -> None:
     assert [r[0].status for r in results] == ["ok", "failed", "ok"]
     assert "not a feed" in (results[1][0].error or "")
     assert feeds(writer)[1].error_count == 1
+
+
+# -- story terms worked out elsewhere, for bodies the writer parses itself ------------------
+
+SAME_STORY = (
+    "Germany to deliver two more Patriot systems to Ukraine",
+    "Defence Minister Katrin Vollmer said Berlin would hand over two additional Patriot "
+    "air defence systems to Ukraine, with 600 interceptor missiles.",
+)
+
+
+def one_story(feed: str) -> bytes:
+    title, lead = SAME_STORY
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {feed}</title>'
+        f"<item><guid>{feed}-1</guid><title>{title}</title>"
+        "<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>{lead}</description></item></channel></rss>"
+    ).encode()
+
+
+def story_of(writer: FeedWriter, guid: str) -> tuple[int, int | None]:
+    assert writer.store is not None
+    row = writer.store.conn.execute(
+        "SELECT id, story_id FROM articles WHERE guid = ?", (guid,)
+    ).fetchone()
+    return row[0], row[1]
+
+
+class TermsLater:
+    """Stands where the parse process would: keeps each request's future open until
+    the test answers it, with the real terms (parse_process._terms) or an error."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[list[tuple[str, str]], Future]] = []
+
+    def __call__(self, pairs: list[tuple[str, str]]) -> Future:
+        future: Future = Future()
+        self.asked.append((pairs, future))
+        return future
+
+    def answer(self) -> None:
+        for pairs, future in self.asked:
+            future.set_result(parse_process._terms(pairs))
+
+
+def test_a_body_parsed_here_gets_its_stories_once_its_terms_are_back(writer: FeedWriter) -> None:
+    a, b, c = feeds(writer)
+    later = TermsLater()
+    writer.terms_later = later
+    writer.record_many([(a, ok(a.url, one_story("a")), 0)])
+    assert [pairs for pairs, _ in later.asked] == [[SAME_STORY]]
+    assert story_of(writer, "a-1")[1] is None  # written at once, without a story
+    writer.terms_later = None  # b's terms at once: it cannot see a, so starts a story
+    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
+    b_id, b_story = story_of(writer, "b-1")
+    assert b_story == b_id
+    later.answer()
+    writer.record_many([(c, FetchResult(url=c.url, final_url=c.url, status=304), 0)])
+    assert story_of(writer, "a-1")[1] == b_id  # grouped with the next batch
+    assert writer.ungrouped == []
+
+
+def test_closing_the_writer_waits_for_terms_still_out(tmp_path: Path, writer: FeedWriter) -> None:
+    a, b, _ = feeds(writer)
+    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
+    later = TermsLater()
+    writer.terms_later = later
+    writer.record_many([(a, ok(a.url, one_story("a")), 0)])
+    threading.Timer(0.2, later.answer).start()
+    writer.close()
+    with Store(tmp_path / "news.db") as store:
+        rows = dict(store.conn.execute("SELECT guid, story_id FROM articles").fetchall())
+    assert rows["a-1"] == rows["b-1"] is not None
+
+
+def test_terms_that_never_come_are_worked_out_here(
+    writer: FeedWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, c = feeds(writer)
+    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
+    later = TermsLater()
+    writer.terms_later = later
+    # c fails to write, so the batch is written again feed by feed: a's first ids are
+    # stale once that batch rolls back.
+    real = feed_writer.upsert_entries
+
+    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now):  # type: ignore[no-untyped-def]
+        if feed_id == c.id:
+            raise sqlite3.IntegrityError("c cannot be written")
+        return real(conn, feed_id, entries, now)
+
+    monkeypatch.setattr(feed_writer, "upsert_entries", upsert)
+    results = writer.record_many(
+        [(a, ok(a.url, one_story("a")), 0), (c, ok(c.url, rss("c", ["1"])), 0)]
+    )
+    assert isinstance(results[1], StorageError)
+    assert len(writer.ungrouped) == 2  # the rolled-back try and the one that stayed
+    for _, future in later.asked:
+        future.set_exception(RuntimeError("the parse process died"))
+    writer.group_ungrouped()
+    assert story_of(writer, "a-1")[1] == story_of(writer, "b-1")[1]
+    assert writer.ungrouped == []
