@@ -233,8 +233,9 @@ class FeedWriter:
         updated = 0
         # One feed's rows; the caller owns the transaction.
         if parsed is not None:
-            ingest = upsert_entries(conn, feed.id, parsed.entries, now)
-            after_ingest(conn, ingest, parsed.story_features, stories=terms is None)
+            known, grouped = parsed.story_features, terms is None
+            ingest = upsert_entries(conn, feed.id, parsed.entries, now, known, grouped)
+            after_ingest(conn, ingest, known, stories=grouped)
             if terms is not None and (ingest.new_ids or ingest.updated_ids):
                 # Should this transaction roll back, these ids are stale: assign_stories
                 # groups only those of them that are there and have no story yet.

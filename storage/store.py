@@ -11,13 +11,14 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from storage import db
 from storage.config import FeedConfig, TopicConfig
+from storage.story_match import lead_of
 
 if TYPE_CHECKING:
     from storage.fulltext import FullTextResult
@@ -119,9 +120,12 @@ class IngestResult:
 
 UPSERT = """
 INSERT INTO articles (feed_id, guid, url, title, author, published, updated, summary, text,
-                      html, content_hash, first_seen)
+                      html, content_hash, first_seen, story_id, fingerprint)
 VALUES (:feed_id, :guid, :url, :title, :author, coalesce(:published, :now), :updated, :summary,
-        :text, :html, :hash, :now)
+        :text, :html, :hash, :now,
+        -- a story of its own: the id this row is about to get (upsert_entries checks)
+        CASE WHEN :own THEN (SELECT ifnull(max(id), 0) + 1 FROM articles) ELSE :story END,
+        :fingerprint)
 ON CONFLICT (feed_id, guid) DO UPDATE SET
   url = excluded.url, title = excluded.title, author = excluded.author,
   published = coalesce(:published, articles.published), updated = excluded.updated,
@@ -129,7 +133,7 @@ ON CONFLICT (feed_id, guid) DO UPDATE SET
   content_hash = excluded.content_hash, hash_changes = articles.hash_changes + 1
 WHERE articles.content_hash IS NOT excluded.content_hash
   AND articles.hash_changes < :limit
-RETURNING id, hash_changes
+RETURNING id, hash_changes, story_id
 """
 
 
@@ -143,36 +147,83 @@ def content_hash(entry: EntryLike) -> str:
 
 
 def upsert_entries(
-    conn: sqlite3.Connection, feed_id: int, entries: Iterable[EntryLike], now: int
+    conn: sqlite3.Connection,
+    feed_id: int,
+    entries: Iterable[EntryLike],
+    now: int,
+    known: Mapping[tuple[str, str], Any] | None = None,
+    stories: bool = True,
 ) -> IngestResult:
     """Insert new entries, update changed ones in place; unchanged ones cost no writes.
+    New articles are inserted with their story id (storage/stories.py), so grouping
+    does not write the row twice; `known`: their story terms, if worked out already
+    (ParsedFeed.story_features). `stories` False: none yet (see after_ingest).
 
-    Call inside a write transaction.
+    Call inside a write transaction, then after_ingest.
     """
+    from storage import stories as grouping  # it reads this module's rows
+
+    unique: dict[str, EntryLike] = {}
+    for entry in entries:
+        unique.setdefault(entry.guid, entry)  # a guid twice in one feed: the first wins
+    absent = _absent(conn, feed_id, list(unique)) if stories and grouping.GROUPING else set()
+    picker = grouping.StoryPicker(conn, known, articles=len(absent)) if absent else None
     new: list[int] = []
     updated: list[int] = []
-    seen: set[str] = set()
-    params = {"feed_id": feed_id, "now": now, "limit": HASH_CHANGE_LIMIT}
-    for entry in entries:
-        if entry.guid in seen:  # duplicate guid within one feed: the first one wins
-            continue
-        seen.add(entry.guid)
-        params.update(
-            guid=entry.guid,
-            url=entry.url,
-            title=entry.title,
-            author=entry.author,
-            published=entry.published,
-            updated=entry.updated,
-            summary=entry.summary,
-            text=entry.text,
-            html=entry.html,
-            hash=content_hash(entry),
-        )
-        row = conn.execute(UPSERT, params).fetchone()
-        if row is not None:
-            (new if row[1] == 0 else updated).append(row[0])
+    params: dict[str, Any] = {"feed_id": feed_id, "now": now, "limit": HASH_CHANGE_LIMIT}
+    with picker or nullcontext():
+        # Every story first, then every row: a lookup between two inserts is slower.
+        picked = {
+            guid: picker.pick(feed_id, e.title, lead_of(e.summary, e.text), _published(e, now))
+            for guid, e in unique.items()
+            if picker is not None and guid in absent
+        }
+        for guid, entry in unique.items():
+            story, found = picked.get(guid, (None, None))
+            params.update(
+                guid=guid,
+                url=entry.url,
+                title=entry.title,
+                author=entry.author,
+                published=entry.published,
+                updated=entry.updated,
+                summary=entry.summary,
+                text=entry.text,
+                html=entry.html,
+                hash=content_hash(entry),
+                own=found is not None and story is None,
+                story=story,
+                fingerprint=None if found is None else found[0],
+            )
+            row = conn.execute(UPSERT, params).fetchone()
+            if row is None:
+                continue
+            article_id, changes, story_id = row
+            if changes:
+                updated.append(article_id)
+                continue
+            new.append(article_id)
+            if picker is not None and found is not None:
+                if story is None and story_id != article_id:  # not the id foreseen
+                    story_id = article_id
+                    conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
+                picker.add(article_id, feed_id, _published(entry, now), story_id, found)
     return IngestResult(tuple(new), tuple(updated))
+
+
+def _published(entry: EntryLike, now: int) -> int:
+    return now if entry.published is None else entry.published
+
+
+def _absent(conn: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[str]:
+    """Those of a feed's guids it has no article for yet."""
+    absent = set(guids)
+    for start in range(0, len(guids), 500):
+        part = guids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"SELECT guid FROM articles WHERE feed_id = ? AND guid IN ({marks})"
+        absent.difference_update(r[0] for r in conn.execute(sql, [feed_id, *part]))
+    return absent
 
 
 _FEED_COLUMNS = ", ".join(Feed.__slots__)  # type: ignore[attr-defined]
@@ -336,7 +387,7 @@ class Store:
         now = int(time.time()) if now is None else now
         entries = list(entries)
         with self._errors(), self.transaction() as conn:
-            result = upsert_entries(conn, feed_id, entries, now)
+            result = upsert_entries(conn, feed_id, entries, now, story_features)
             after_ingest(conn, result, story_features)
         return result
 

@@ -81,16 +81,18 @@ def assign_stories(
     updated_ids: tuple = (),
     known: Mapping[tuple[str, str], Packed] | None = None,
 ) -> None:
-    """Give new articles a story id and index their terms. Call inside the ingest
-    transaction, after the articles are written. Updated articles keep their story
-    (only those stored before grouping existed get one). `known`: terms already worked
+    """Give articles without a story one, and index their terms: new ones stored
+    without (store.upsert_entries gives new articles theirs as it inserts them, unless
+    asked not to), and updated ones stored before grouping existed. Call inside the
+    ingest transaction, after the articles are written. `known`: terms already worked
     out (story_match.known_features), used where an article's title and lead match."""
     if not GROUPING:
         return
-    ids = sorted(new_ids)
-    updated = list(updated_ids)
-    for start in range(0, len(updated), _CHUNK):
-        ids += _ungrouped(conn, updated[start : start + _CHUNK])
+    given = [*new_ids, *updated_ids]
+    ids: list[int] = []
+    for start in range(0, len(given), _CHUNK):
+        ids += _ungrouped(conn, given[start : start + _CHUNK])
+    ids.sort()
     for start in range(0, len(ids), _CHUNK):
         _assign(conn, ids[start : start + _CHUNK], known or {})
 
@@ -116,22 +118,69 @@ def _assign(
     ).fetchall()
     if not rows:
         return
-    updates: list[tuple[int, int, int]] = []
-    indexed: list[tuple[int, int, int, int, int, int, list[tuple[int, int]]]] = []
-    latest = 0
-    with Change(conn, articles=len(rows)) as change:
+    with StoryPicker(conn, known, articles=len(rows)) as picker:
+        updates: list[tuple[int, int, int]] = []
         for article_id, feed_id, published, title, lead in rows:
-            found = known.get((title, lead)) or features(title, lead).packed()
-            story = _find_story(read, change.cache, article_id, feed_id, published, found)
+            story, found = picker.pick(feed_id, title, lead, published, article_id)
             story = story or article_id
             updates.append((story, found[0], article_id))
-            keys = found[3 : 3 + 2 * INDEXED]
-            doubled = list(zip(keys[::2], keys[1::2], strict=True))
-            indexed.append((published, article_id, feed_id, story, found[2], found[1], doubled))
-            latest = max(latest, published)
-        # Keys go in after the whole batch: one batch is one feed, whose articles are
-        # never each other's candidates anyway.
+            picker.add(article_id, feed_id, published, story, found)
         conn.executemany("UPDATE articles SET story_id = ?, fingerprint = ? WHERE id = ?", updates)
+
+
+class StoryPicker:
+    """Picks story ids for a batch of articles inside the caller's transaction, and
+    indexes their keys as the batch ends: so the batch's articles do not see each
+    other, and must be one feed's (never each other's candidates anyway), or articles
+    that may be grouped without seeing each other.
+
+        with StoryPicker(conn, known, articles=n) as picker:
+            story, found = picker.pick(feed_id, title, lead, published)
+            ... store the article with `story` (None: a story of its own, its id)
+            picker.add(article_id, feed_id, published, story_id, found)
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        known: Mapping[tuple[str, str], Packed] | None = None,
+        articles: int = 0,
+    ) -> None:
+        self.conn = conn
+        self.known = known or {}
+        self.change = Change(conn, articles=articles)
+        self.read = conn.cursor()
+        self.read.row_factory = None  # plain tuples: cheaper than sqlite3.Row
+        self.indexed: list[tuple[int, int, int, int, int, int, list[tuple[int, int]]]] = []
+
+    def __enter__(self) -> StoryPicker:
+        self.change.__enter__()
+        return self
+
+    def pick(
+        self, feed_id: int, title: str, lead: str, published: int, article_id: int = 0
+    ) -> tuple[int | None, Packed]:
+        """The story an article joins (None: it starts its own) and its terms.
+        `article_id`: its id if it is stored already, so that it cannot find itself."""
+        found = self.known.get((title, lead)) or features(title, lead).packed()
+        story = _find_story(self.read, self.change.cache, article_id, feed_id, published, found)
+        return story, found
+
+    def add(self, article_id: int, feed_id: int, published: int, story: int, found: Packed) -> None:
+        """An article stored with its story: its keys go into the index with the batch."""
+        keys = found[3 : 3 + 2 * INDEXED]
+        doubled = list(zip(keys[::2], keys[1::2], strict=True))
+        self.indexed.append((published, article_id, feed_id, story, found[2], found[1], doubled))
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if kind is None and self.indexed:
+                self._index()
+        finally:
+            self.change.__exit__(kind, error, trace)
+
+    def _index(self) -> None:
+        conn, cache, indexed = self.conn, self.change.cache, self.indexed
         conn.executemany(
             "INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -140,13 +189,14 @@ def _assign(
                 for key, weight in doubled
             ],
         )
-        if change.cache is not None:
+        if cache is not None:
             for article in indexed:
-                change.cache.add(*article)
-        for article_id in ids:
-            if article_id % PRUNE_EVERY == 0:
-                part = (article_id // PRUNE_EVERY) % PRUNE_SLICES
-                _prune(conn, change.cache, latest - RETAIN, part)
+                cache.add(*article)
+        latest = max(article[0] for article in indexed)
+        for article in indexed:
+            if article[1] % PRUNE_EVERY == 0:
+                part = (article[1] // PRUNE_EVERY) % PRUNE_SLICES
+                _prune(conn, cache, latest - RETAIN, part)
 
 
 @lru_cache(maxsize=64)

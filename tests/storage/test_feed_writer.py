@@ -102,10 +102,10 @@ def test_one_feed_failing_to_write_keeps_the_others(
     real = feed_writer.upsert_entries
     a, b, c = feeds(writer)
 
-    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now):  # type: ignore[no-untyped-def]
+    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now, *rest):  # type: ignore[no-untyped-def]
         if feed_id == b.id:
             raise sqlite3.IntegrityError("b cannot be written")
-        return real(conn, feed_id, entries, now)
+        return real(conn, feed_id, entries, now, *rest)
 
     monkeypatch.setattr(feed_writer, "upsert_entries", upsert)
     items = [(f, ok(f.url, rss(name, ["1"])), 0) for f, name in zip((a, b, c), "abc", strict=True)]
@@ -220,10 +220,10 @@ def test_terms_that_never_come_are_worked_out_here(
     # stale once that batch rolls back.
     real = feed_writer.upsert_entries
 
-    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now):  # type: ignore[no-untyped-def]
+    def upsert(conn: sqlite3.Connection, feed_id: int, entries, now, *rest):  # type: ignore[no-untyped-def]
         if feed_id == c.id:
             raise sqlite3.IntegrityError("c cannot be written")
-        return real(conn, feed_id, entries, now)
+        return real(conn, feed_id, entries, now, *rest)
 
     monkeypatch.setattr(feed_writer, "upsert_entries", upsert)
     results = writer.record_many(

@@ -282,6 +282,52 @@ def test_an_updated_article_keeps_its_story(tmp_path: Path) -> None:
     assert story_ids(store) == before
 
 
+def test_new_articles_are_inserted_with_their_story(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN), entry("c", "Rain in the north", "Wet.")])
+    store.conn.set_trace_callback(None)
+    ids = story_ids(store)
+    own = dict(store.conn.execute("SELECT guid, id FROM articles").fetchall())
+    assert ids == {"a": own["a"], "b": own["a"], "c": own["c"]}
+    # The insert wrote the story id: no second write of the row.
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE ARTICLES")]
+
+
+def test_an_id_other_than_the_one_foreseen_still_gets_its_story(tmp_path: Path) -> None:
+    store, feeds = open_store(tmp_path)
+    # With the largest id taken, SQLite picks a random free one for the next row.
+    store.conn.execute(
+        "INSERT INTO articles (id, feed_id, guid, published, content_hash, first_seen,"
+        " story_id) VALUES (?, ?, 'last', ?, '', ?, ?)",
+        (2**63 - 1, feeds[2], NOW, NOW, 2**63 - 1),
+    )
+    store.conn.commit()
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)
+    (a,) = store.conn.execute("SELECT id FROM articles WHERE guid = 'a'").fetchone()
+    assert a != 2**63 and story_ids(store)["a"] == a
+    assert story_ids(store)["b"] == a  # and its keys were indexed under that story
+
+
+def test_articles_stored_without_a_story_get_one_when_updated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, feeds = open_store(tmp_path)
+    monkeypatch.setattr(stories, "GROUPING", False)  # as stored before grouping existed
+    store.ingest(feeds[0], [entry("a", *PATRIOT_EN)], now=NOW)
+    store.ingest(feeds[1], [entry("b", PATRIOT_EN[0], "First version.")], now=NOW)
+    monkeypatch.setattr(stories, "GROUPING", True)
+    store.ingest(feeds[1], [entry("b", *PATRIOT_EN)], now=NOW)  # updated
+    ids = story_ids(store)
+    assert ids["a"] is None  # not updated: left as it was
+    assert ids["b"] == store.conn.execute("SELECT id FROM articles WHERE guid = 'b'").fetchone()[0]
+    store.ingest(feeds[2], [entry("c", *PATRIOT_EN)], now=NOW)
+    assert story_ids(store)["c"] == ids["b"]
+
+
 def test_grouping_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stories, "GROUPING", False)
     store, feeds = open_store(tmp_path)
