@@ -27,37 +27,30 @@ import random
 import sqlite3
 import threading
 import weakref
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 MAX_ROWS = 100_000  # the largest table held in memory
 ROWS_PER_ARTICLE = 32  # rows read to build the cache cost about one article's SQL lookup
 
-# One row of a key, packed into one int: the fields read for every row in range low,
-# the publication time on top (so a key's rows sort by it), the rest between. Every field
-# is as wide as SQLite's integers, so any row fits; a negative value does not (`usable`).
-# About 110 bytes a row in all, against 250 as a tuple.
-_FEED_AT = 32  # below it: the term's weight, doubled
-_ARTICLE_AT = _FEED_AT + 63
-_ANCHORS_AT = _ARTICLE_AT + 63
-_PLACES_AT = _ANCHORS_AT + 32
-_STORY_AT = _PLACES_AT + 63
-_PUBLISHED_AT = _STORY_AT + 63
-_WEIGHT_MASK, _ANCHORS_MASK, _ID_MASK = (1 << 32) - 1, (1 << 32) - 1, (1 << 63) - 1
 # One candidate, as stories.py's SQL lookup returns it:
 # (article_id, story_id, shared weight doubled, anchors doubled, places).
 Candidate = tuple[int, int, int, int, int]
+# An article as its rows carry it: (article_id, story_id, anchors doubled, places), one
+# tuple shared by all its rows.
+_Head = tuple[int, int, int, int]
+# One key's rows, ordered by publication time: the times apart (for the binary
+# searches), and beside each, (feed_id, weight doubled, the article's head).
+_Postings = tuple[list[int], list[tuple[int, int, _Head]]]
 
 
 class KeyCache:
-    """A copy of story_keys: per key, its rows packed and ordered by publication time.
-    `usable` goes False when a row will not pack (a negative id); then drop the copy."""
+    """A copy of story_keys: per key, its rows ordered by publication time."""
 
     def __init__(self, token: int) -> None:
         self.token = token
-        self.postings: dict[int, list[int]] = {}
+        self.postings: dict[int, _Postings] = {}
         self.rows = 0
-        self.usable = True
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, token: int) -> KeyCache:
@@ -65,28 +58,21 @@ class KeyCache:
         read = conn.cursor()
         read.row_factory = None
         postings = cache.postings
+        heads: dict[int, _Head] = {}
         # The table's own order (its primary key): each key's rows come sorted.
         for key, published, article, feed, story, weight, anchors, places in read.execute(
             "SELECT key, published, article_id, feed_id, story_id, weight, anchors, places"
             " FROM story_keys"
         ):
-            if (feed | article | story | weight | anchors | places) < 0:
-                cache.usable = False
-                break
-            row = (
-                published << _PUBLISHED_AT
-                | story << _STORY_AT
-                | places << _PLACES_AT
-                | anchors << _ANCHORS_AT
-                | article << _ARTICLE_AT
-                | feed << _FEED_AT
-                | weight
-            )
+            head = heads.get(article)
+            if head is None:
+                head = heads[article] = (article, story, anchors, places)
             found = postings.get(key)
             if found is None:
-                postings[key] = [row]
+                postings[key] = ([published], [(feed, weight, head)])
             else:
-                found.append(row)
+                found[0].append(published)
+                found[1].append((feed, weight, head))
             cache.rows += 1
         return cache
 
@@ -104,33 +90,22 @@ class KeyCache:
         the doubled weight shared, each key counting the lower of the two weights; keys
         found in `limit` or more rows of that span do not count. Only articles sharing
         at least `least` come back."""
-        # A row less its weight is its article's head: the feed (lowest bits), the id and
-        # the rest, the same in each of the article's rows. Weight is summed per head.
-        shared: dict[int, int] = {}
-        start, end = earliest << _PUBLISHED_AT, (latest + 1) << _PUBLISHED_AT
-        postings, id_mask, weight_mask = self.postings, _ID_MASK, _WEIGHT_MASK
+        shared: dict[_Head, int] = {}
+        postings = self.postings
         for key, mine in keys.items():
             found = postings.get(key)
-            if not found:
+            if found is None:
                 continue
-            first = bisect_left(found, start)
-            last = bisect_left(found, end, first)
+            times = found[0]
+            first = bisect_left(times, earliest)
+            last = bisect_right(times, latest, first)
             if first == last or last - first >= limit:
                 continue
-            for row in found[first:last]:
-                head = row >> _FEED_AT
-                if head & id_mask != feed_id:
-                    weight = row & weight_mask
+            for feed, weight, head in found[1][first:last]:
+                if feed != feed_id:
                     shared[head] = shared.get(head, 0) + (weight if weight < mine else mine)
-        shift = _ARTICLE_AT - _FEED_AT
         return [
-            (
-                (head >> shift) & id_mask,
-                (head >> (_STORY_AT - _FEED_AT)) & id_mask,
-                total,
-                (head >> (_ANCHORS_AT - _FEED_AT)) & _ANCHORS_MASK,
-                (head >> (_PLACES_AT - _FEED_AT)) & id_mask,
-            )
+            (head[0], head[1], total, head[2], head[3])
             for head, total in shared.items()
             if total >= least
         ]
@@ -147,54 +122,40 @@ class KeyCache:
     ) -> None:
         """One article's rows (`keys`: key and doubled weight), as inserted with INSERT
         OR IGNORE: a row already there for the same key, published and article stays."""
-        if (feed | article | story | anchors | places) < 0:
-            self.usable = False
-            return
-        floor = published << _PUBLISHED_AT
-        base = (
-            floor
-            | story << _STORY_AT
-            | places << _PLACES_AT
-            | anchors << _ANCHORS_AT
-            | article << _ARTICLE_AT
-            | feed << _FEED_AT
-        )
-        ceiling = floor + (1 << _PUBLISHED_AT)  # above every row published then
+        head = (article, story, anchors, places)
         postings = self.postings
         for key, weight in keys:
-            if not 0 <= weight <= _WEIGHT_MASK:
-                self.usable = False
-                return
             found = postings.get(key)
             if found is None:
-                postings[key] = [base | weight]
-            elif found[-1] < floor:  # newer than all the key's rows
-                found.append(base | weight)
+                postings[key] = ([published], [(feed, weight, head)])
+            elif found[0][-1] < published:  # newer than all the key's rows
+                found[0].append(published)
+                found[1].append((feed, weight, head))
             else:
-                at = bisect_left(found, floor)
-                if found[at] < ceiling:  # rows published at the same second: this one too?
-                    end = bisect_left(found, ceiling, at)
-                    if any((row >> _ARTICLE_AT) & _ID_MASK == article for row in found[at:end]):
-                        continue
-                    at = end
-                found.insert(at, base | weight)
+                times, rows = found
+                at = bisect_left(times, published)
+                end = bisect_right(times, published, at)
+                if any(row[2][0] == article for row in rows[at:end]):
+                    continue
+                times.insert(end, published)
+                rows.insert(end, (feed, weight, head))
             self.rows += 1
 
     def prune(self, before: int, low_key: int | None = None, high_key: int | None = None) -> None:
         """Rows deleted for being published before `before`, of keys in [low_key,
         high_key) or of every key."""
-        start = before << _PUBLISHED_AT
         for key in [
             k
             for k in self.postings
             if low_key is None or high_key is None or low_key <= k < high_key
         ]:
-            found = self.postings[key]
-            cut = bisect_left(found, start)
+            times, rows = self.postings[key]
+            cut = bisect_left(times, before)
             if cut:
-                del found[:cut]
+                del times[:cut]
+                del rows[:cut]
                 self.rows -= cut
-                if not found:
+                if not times:
                     del self.postings[key]
 
 
@@ -255,8 +216,7 @@ class Change:
             if state.uncached * ROWS_PER_ARTICLE >= state.rows_seen:
                 state.rows_seen = _bounded_count(self.conn)
                 if state.rows_seen <= MAX_ROWS:
-                    cache = KeyCache.load(self.conn, token)
-                    state.cache = cache if cache.usable else None
+                    state.cache = KeyCache.load(self.conn, token)
                 state.uncached = 0
         self.cache = state.cache
         return self
@@ -271,7 +231,7 @@ class Change:
         self.conn.execute("UPDATE story_keys_version SET token = ?", (token,))
         if state is None or state.cache is None:
             return
-        if state.cache.rows > MAX_ROWS or not state.cache.usable:
+        if state.cache.rows > MAX_ROWS:
             state.cache, state.rows_seen, state.uncached = None, state.cache.rows, 0
         else:
             state.cache.token = token

@@ -11,7 +11,6 @@ import pytest
 from test_stories import PATRIOT_EN, entry, ingest_labelled, open_store, story_ids
 
 from storage import stories, story_keys_cache
-from storage.db import connect
 from storage.store import Store, after_ingest, upsert_entries
 from storage.story_keys_cache import KeyCache
 
@@ -156,16 +155,16 @@ def test_pruned_keys_leave_the_copy_too(tmp_path: Path) -> None:
     assert ids["a"] != ids["b"]  # a's keys are gone: b cannot find it
 
 
-def test_a_row_that_will_not_pack_drops_the_cache(tmp_path: Path) -> None:
-    cache = KeyCache(0)
-    cache.add(NOW, 5, -1, 5, 3, 0, [(11, 4)])
-    assert not cache.usable
-    conn = connect(tmp_path / "news.db")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO story_keys VALUES (11, ?, 5, -1, 5, 4, 3, 0)", (NOW,))
-        with story_keys_cache.Change(conn, articles=1) as change:
-            assert change.cache is None  # loading met the row and gave up: SQL it is
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+def test_any_integers_sqlite_holds_are_held() -> None:
+    """Rows are not packed into one number, so values no feed gives (a negative id,
+    64-bit masks) are held and found as the SQL statement finds them."""
+    rows = [(11, NOW, 5, -1, -5, 4, 3, -(2**63)), (11, NOW + 1, 6, 2, 6, 6, 2**40, 2**63 - 1)]
+    conn = key_table(rows)
+    added = KeyCache(0)
+    for key, published, article, feed, story, weight, anchors, places in rows:
+        added.add(published, article, feed, story, anchors, places, [(key, weight)])
+    params = [11, NOW - DAY, NOW + DAY, 32, 8, 7, 0]
+    expected = sorted(conn.execute(stories._lookup_sql(1), params).fetchall())
+    assert len(expected) == 2
+    for cache in (KeyCache.load(conn, 0), added):
+        assert sorted(cache.candidates({11: 8}, 7, NOW - DAY, NOW + DAY, 32, 0)) == expected
