@@ -116,6 +116,7 @@ class Article:
 class IngestResult:
     new_ids: tuple[int, ...]
     updated_ids: tuple[int, ...]
+    grouped: bool = False  # the new articles were inserted with their stories
 
 
 UPSERT = """
@@ -208,7 +209,7 @@ def upsert_entries(
                     story_id = article_id
                     conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
                 picker.add(article_id, feed_id, _published(entry, now), story_id, found)
-    return IngestResult(tuple(new), tuple(updated))
+    return IngestResult(tuple(new), tuple(updated), grouped=picker is not None)
 
 
 def _published(entry: EntryLike, now: int) -> int:
@@ -666,4 +667,5 @@ def after_ingest(
 
     assign_topics(conn, changed)
     if stories:
-        assign_stories(conn, result.new_ids, result.updated_ids, known)
+        new_ids = () if result.grouped else result.new_ids
+        assign_stories(conn, new_ids, result.updated_ids, known)

@@ -133,10 +133,11 @@ class KeyCache:
                 found[1].append((feed, weight, head))
             else:
                 times, rows = found
-                at = bisect_left(times, published)
-                end = bisect_right(times, published, at)
-                if any(row[2][0] == article for row in rows[at:end]):
-                    continue
+                end = bisect_right(times, published)
+                if end and times[end - 1] == published:  # rows of the same second: its own?
+                    at = bisect_left(times, published, 0, end)
+                    if any(row[2][0] == article for row in rows[at:end]):
+                        continue
                 times.insert(end, published)
                 rows.insert(end, (feed, weight, head))
             self.rows += 1

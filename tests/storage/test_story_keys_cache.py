@@ -168,3 +168,15 @@ def test_any_integers_sqlite_holds_are_held() -> None:
     assert len(expected) == 2
     for cache in (KeyCache.load(conn, 0), added):
         assert sorted(cache.candidates({11: 8}, 7, NOW - DAY, NOW + DAY, 32, 0)) == expected
+
+
+def test_a_row_added_again_is_held_once() -> None:
+    """As INSERT OR IGNORE: the same key, second and article is one row, however often
+    it is added, beside other articles of that same second."""
+    cache = KeyCache(0)
+    cache.add(NOW, 5, 1, 5, 3, 0, [(11, 4)])
+    cache.add(NOW, 6, 2, 6, 3, 0, [(11, 4)])
+    cache.add(NOW, 5, 1, 5, 3, 0, [(11, 4), (12, 2)])
+    assert cache.rows == 3
+    found = sorted(cache.candidates({11: 8, 12: 8}, 9, NOW - DAY, NOW + DAY, 32, 0))
+    assert found == [(5, 5, 6, 3, 0), (6, 6, 4, 3, 0)]
