@@ -1,28 +1,30 @@
 """Same story, many outlets: story ids assigned at ingest, and one row per story for lists.
 
-Ingest (`assign_stories`, called by store.after_ingest inside the ingest transaction):
-each new article's terms (storage/story_match.py) are looked up in `story_keys`, which
+Ingest (`StoryPicker`, used by store.upsert_entries inside the ingest transaction): the
+terms of each new article (storage/story_match.py) are looked up in `story_keys`, which
 holds, per article, the hashes of its INDEXED heaviest terms with its publication time.
-One statement per article seeks each of its terms within WINDOW of its publication,
-drops terms found in LOOKUP_LIMIT or more articles there (too common to tell events
-apart: a year, a much quoted minister), skips the article's own feed (a feed's
-follow-ups are new stories, not other outlets' versions) and sums the shared weight per
-candidate in SQLite. The candidate sharing the most weight that passes
-`story_match.same_story` lends its story id; an article with none starts its own story
-(story_id = its id). Stories never merge later, so a story id never changes. Keys of
-articles published more than RETAIN ago are pruned a slice at a time.
+Each of its terms is sought within WINDOW of its publication; terms found in
+LOOKUP_LIMIT or more articles there are dropped (too common to tell events apart: a
+year, a much quoted minister); the article's own feed is skipped (a feed's follow-ups
+are new stories, not other outlets' versions); the weight shared is summed per
+candidate. The candidate sharing the most weight that passes `story_match.same_story`
+lends its story id; an article with none starts its own story (story_id = its id).
+Stories are picked for a feed's new entries before they are inserted, so each row is
+written once, with its story. Stories never merge later, so a story id never changes.
+Keys of articles published more than RETAIN ago are pruned a slice at a time.
+`assign_stories` groups articles stored without a story: ones written before grouping
+existed (when they are updated), and those storage/feed_writer.py writes first and
+groups once the parse process has worked out their terms.
 
 Candidates come from a copy of story_keys that the connection holds in memory while
 the table has at most 100,000 rows (storage/story_keys_cache.py: the same candidates,
-found with binary searches), else from that statement.
+found with binary searches), else from one SQL statement (`_lookup_sql`).
 
-What it costs (tests/benchmarks/README.md): the key rows an article adds are random
-B-tree writes, so nearly every leaf of `story_keys` they land in is written to the WAL
-again at each commit. With the term extraction in Python, grouping adds 20-30 % to the
-writer's ingest of full-text articles and 70-80 % to that of summary-only ones
-(bench_stories.py). `newsdeck poll` works the terms out in its parse process (`known`,
-from ParsedFeed.story_features), so a whole cold poll takes 1.1-1.22x as long with
-grouping for full text and 1.23-1.30x for summary-only feeds (bench_grouping_poll.py).
+What it costs (tests/benchmarks/README.md): with terms worked out in the parse process,
+a whole cold `newsdeck poll` takes 1.10x as long with grouping for full-text feeds and
+1.16-1.30x for summary-only ones (bench_grouping_poll.py, 10,000 articles). The writer
+still spends 40-80 µs an article on it: the lookup, the key rows (random B-tree writes)
+and their copy in memory.
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread

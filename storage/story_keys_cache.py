@@ -4,7 +4,7 @@ storage/stories.py finds a new article's candidates in story_keys with one state
 two index seeks per term: 40-50 µs an article, most of what grouping costs the writer of
 a big poll (tests/benchmarks/README.md). `KeyCache` holds the same rows in Python, each
 key's sorted by publication time, and finds the same candidates with two binary searches
-per term.
+per term (10-15 µs).
 
 It never answers from a stale copy. Every transaction that changes story_keys also
 writes a new random token into story_keys_version (`Change`), and the cache holds the
@@ -14,10 +14,11 @@ the cache is dropped.
 
 It is kept only while it pays and stays small:
 - built by reading the whole table, so only when the table has at most MAX_ROWS rows
-  (the keys of 20,000-30,000 articles, about 11 MB), and only once the articles
-  grouped through SQL since the cache was dropped have cost about as much as reading it
-  would (ROWS_PER_ARTICLE rows each): a first poll into an empty table builds it at
-  once, a daemon adding a few articles at a time to a big table never reads it;
+  (the keys of 30,000 articles or so; about 160 bytes a row, so up to 16 MB), and only
+  once the articles grouped through SQL since the cache was dropped have cost about as
+  much as reading it would (ROWS_PER_ARTICLE rows each): a first poll into an empty
+  table builds it at once, a daemon adding a few articles at a time to a big table
+  never reads it;
 - dropped when it grows past MAX_ROWS.
 """
 

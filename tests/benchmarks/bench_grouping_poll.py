@@ -14,6 +14,14 @@ the lead) and summary only (the lead alone, as many feeds carry).
 Each poll runs with a bytecode cache filled by an untimed poll first (outside the source
 tree, as bench_poll.py does), and is checked afterwards: every article stored once, and
 with grouping on, stories that hold more than one article.
+
+On this machine a poll's time varies by 10-20 % from one minute to the next, more than
+most changes to grouping. Two options help to tell a change from noise:
+- `--baseline PATH` runs the polls of another checkout (a `git worktree` of an older
+  commit, say) too, alternating with this one's, and prints its row beside.
+- `--instructions` counts the instructions of each poll's main process under
+  valgrind's callgrind instead of timing it (50 times slower, but the same count every
+  run; the parse process is not counted, and runs at full speed beside it).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -35,6 +44,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
@@ -88,22 +98,36 @@ def _date(seconds: int) -> str:
     return format_datetime(datetime.fromtimestamp(seconds, tz=UTC))
 
 
-def poll(grouping: bool, config: Path, db: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall s, CPU s of the poll and its parse process) of one cold poll."""
+def poll(
+    grouping: bool,
+    config: Path,
+    db: Path,
+    env: dict[str, str],
+    code: Path = ROOT,
+    instructions: bool = False,
+) -> tuple[float, float]:
+    """(wall s, CPU s of the poll and its parse process) of one cold poll with the code
+    of checkout `code`; with `instructions`, (instructions of the main process, 0)."""
     for path in db.parent.glob(db.name + "*"):
         path.unlink()
+    command = [sys.executable, "-c", POLL, "on" if grouping else "off", str(config), str(db)]
+    if instructions:
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    # `python -c` puts its working directory first on sys.path: the checkout's code.
     proc = subprocess.run(
-        [sys.executable, "-c", POLL, "on" if grouping else "off", str(config), str(db)],
-        env=env,
-        capture_output=True,
-        text=True,
+        command, env={**env, "PYTHONPATH": str(code)}, cwd=code, capture_output=True, text=True
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"poll failed ({proc.returncode}): {proc.stderr[-500:]}")
+    if instructions:
+        counted = re.search(r"Collected : (\d+)", proc.stderr)
+        if counted is None:
+            raise SystemExit(f"callgrind gave no count: {proc.stderr[-500:]}")
+        return float(counted.group(1)), 0.0
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
@@ -127,29 +151,49 @@ def check(db: Path, total: int, grouping: bool) -> str:
     return f"{articles:,} articles, {shared:,} stories of 2+"
 
 
-def bench(name: str, articles: int, body: tuple[int, int], runs: int, work: Path) -> None:
+def bench(
+    name: str,
+    articles: int,
+    body: tuple[int, int],
+    runs: int,
+    work: Path,
+    codes: dict[str, Path],
+    instructions: bool,
+) -> None:
     config, total = write_feeds(work / name, articles, body)
     db = work / f"{name}.db"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    poll(True, config, db, env)  # untimed: fills the bytecode cache
-    wall: dict[bool, list[float]] = {False: [], True: []}
-    cpu: dict[bool, list[float]] = {False: [], True: []}
+    for label, code in codes.items():  # untimed: fills each checkout's bytecode cache
+        env_of = {**env, "PYTHONPYCACHEPREFIX": str(work / f"pycache-{label}")}
+        poll(True, config, db, env_of, code)
+    measured: dict[tuple[str, bool], list[tuple[float, float]]] = {
+        (label, grouping): [] for label in codes for grouping in (False, True)
+    }
     facts = ""
-    for _ in range(runs):  # alternating, so a busy moment of the machine hits both
-        for grouping in (False, True):
-            seconds, used = poll(grouping, config, db, env)
-            wall[grouping].append(seconds)
-            cpu[grouping].append(used)
-            facts = check(db, total, grouping)
-            state = "on " if grouping else "off"
-            print(f"  {name}, grouping {state}: {seconds:.2f} s, {used:.2f} s CPU", file=sys.stderr)
-    paired = statistics.median(w / o for w, o in zip(wall[True], wall[False], strict=True))
-    print(
-        f"| {name} ({facts}) | {statistics.median(wall[False]):.2f} s"
-        f" | {statistics.median(wall[True]):.2f} s | {paired:.3f}"
-        f" | {statistics.median(cpu[False]):.2f} s | {statistics.median(cpu[True]):.2f} s |"
-    )
+    for _ in range(runs):  # alternating, so a busy moment of the machine hits all
+        for label, code in codes.items():
+            env_of = {**env, "PYTHONPYCACHEPREFIX": str(work / f"pycache-{label}")}
+            for grouping in (False, True):
+                seconds, used = poll(grouping, config, db, env_of, code, instructions)
+                measured[(label, grouping)].append((seconds, used))
+                facts = check(db, total, grouping)
+                state = "on " if grouping else "off"
+                shown = f"{seconds / 1e9:.3f} G" if instructions else f"{seconds:.2f} s"
+                print(f"  {name}, {label}, grouping {state}: {shown}", file=sys.stderr)
+    for label in codes:
+        without, with_ = measured[(label, False)], measured[(label, True)]
+        paired = statistics.median(w[0] / o[0] for w, o in zip(with_, without, strict=True))
+        title = name if len(codes) == 1 else f"{name}, {label}"
+        if instructions:
+            cells = [f"{statistics.median(r[0] for r in x) / 1e9:.3f} G" for x in (without, with_)]
+            print(f"| {title} ({facts}) | {cells[0]} | {cells[1]} | {paired:.3f} |")
+            continue
+        print(
+            f"| {title} ({facts}) | {statistics.median(r[0] for r in without):.2f} s"
+            f" | {statistics.median(r[0] for r in with_):.2f} s | {paired:.3f}"
+            f" | {statistics.median(r[1] for r in without):.2f} s"
+            f" | {statistics.median(r[1] for r in with_):.2f} s |"
+        )
 
 
 def main() -> None:
@@ -157,20 +201,32 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("full", "summary"), default=None)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout to compare")
+    parser.add_argument("--instructions", action="store_true", help="count, under callgrind")
     args = parser.parse_args()
+    codes = {"this": ROOT}
+    if args.baseline is not None:
+        codes["baseline"] = args.baseline.resolve()
     work = Path(tempfile.mkdtemp(prefix="newsdeck-bench-grouping-"))
     try:
-        print(f"cold `newsdeck poll --once`, {args.runs} runs each, medians; {os.uname().nodename}")
+        what = "main process instructions" if args.instructions else "medians"
+        print(f"cold `newsdeck poll --once`, {args.runs} runs each, {what}; {os.uname().nodename}")
+        if args.baseline is not None:
+            print(f"baseline: {codes['baseline']}")
         print()
-        print(
-            "| corpus | without grouping | with grouping | ratio (paired)"
-            " | CPU without | CPU with |"
-        )
-        print("|---|---|---|---|---|---|")
+        if args.instructions:
+            print("| corpus | without grouping | with grouping | ratio (paired) |")
+            print("|---|---|---|---|")
+        else:
+            print(
+                "| corpus | without grouping | with grouping | ratio (paired)"
+                " | CPU without | CPU with |"
+            )
+            print("|---|---|---|---|---|---|")
         corpora = {"full text": (150, 400), "summary only": (0, 0)}
         for name, body in corpora.items():
             if args.only is None or name.startswith(args.only):
-                bench(name, args.articles, body, args.runs, work)
+                bench(name, args.articles, body, args.runs, work, codes, args.instructions)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
