@@ -100,11 +100,15 @@ class FeedWriter:
 
     def group_ungrouped(self, wait: bool = False) -> None:
         """Give stories to the articles written without one whose terms are back (all
-        of them when `wait`: the writer is closing), in one transaction. A failure here
-        is logged, not raised: those articles stay as they are, stories of their own."""
+        of them when `wait`: the writer is closing; terms the worker has not begun on
+        are then worked out here, and ones it is on are waited for, up to
+        TERMS_WAIT_S), in one transaction. A failure here is logged, not raised: those
+        articles stay as they are, stories of their own."""
         ready = [u for u in self.ungrouped if wait or u[0].done()]
         if not ready or self.store is None:
             return
+        for terms, _ in ready:
+            terms.cancel()  # not begun: the writer works them out rather than wait
         self.ungrouped = [u for u in self.ungrouped if not (wait or u[0].done())]
         try:
             with errors_as_storage(self.db_path), self.store.transaction() as conn:

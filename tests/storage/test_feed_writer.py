@@ -166,11 +166,14 @@ class TermsLater:
     """Stands where the parse process would: keeps each request's future open until
     the test answers it, with the real terms (parse_process._terms) or an error."""
 
-    def __init__(self) -> None:
+    def __init__(self, begun: bool = False) -> None:
         self.asked: list[tuple[list[tuple[str, str]], Future]] = []
+        self.begun = begun  # whether the worker is on each request already
 
     def __call__(self, pairs: list[tuple[str, str]]) -> Future:
         future: Future = Future()
+        if self.begun:
+            future.set_running_or_notify_cancel()
         self.asked.append((pairs, future))
         return future
 
@@ -196,14 +199,22 @@ def test_a_body_parsed_here_gets_its_stories_once_its_terms_are_back(writer: Fee
     assert writer.ungrouped == []
 
 
-def test_closing_the_writer_waits_for_terms_still_out(tmp_path: Path, writer: FeedWriter) -> None:
+@pytest.mark.parametrize("begun", [True, False])
+def test_closing_the_writer_groups_what_is_left(
+    tmp_path: Path, writer: FeedWriter, begun: bool
+) -> None:
+    """Terms the worker is on are waited for; ones it has not begun are taken back and
+    worked out here (say the poll was interrupted with bodies still queued)."""
     a, b, _ = feeds(writer)
     writer.record_many([(b, ok(b.url, one_story("b")), 0)])
-    later = TermsLater()
+    later = TermsLater(begun=begun)
     writer.terms_later = later
     writer.record_many([(a, ok(a.url, one_story("a")), 0)])
-    threading.Timer(0.2, later.answer).start()
+    if begun:
+        threading.Timer(0.2, later.answer).start()
     writer.close()
+    (future,) = [f for _, f in later.asked]
+    assert future.cancelled() is not begun
     with Store(tmp_path / "news.db") as store:
         rows = dict(store.conn.execute("SELECT guid, story_id FROM articles").fetchall())
     assert rows["a-1"] == rows["b-1"] is not None
