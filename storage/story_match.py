@@ -226,17 +226,21 @@ def _word(raw: str) -> _Word:
         hit = (terms, 0, False, True, len(raw) <= 3)
     else:
         core = raw.strip(_PUNCTUATION)  # mostly one word, maybe with punctuation around it
-        found = [core] if core.isalpha() else _TOKEN.findall(raw)
-        tokens = [_token(t) for t in found]
-        places = 0
-        named: list[_Term] = []
-        for i, (term, mid, first, bit, size) in enumerate(tokens):
-            if bit:
-                places |= bit
-            elif term:
-                named.append((term, mid, first, size, key_of(term), i == 0))
         ends = raw.rstrip(_CLOSERS)[-1:] in _ENDERS
-        hit = (tuple(named), places, ends, bool(tokens), False)
+        if core.isalpha():  # one token: the common case, without the regex
+            term, mid, first, bit, size = _token(core)
+            named = ((term, mid, first, size, key_of(term), True),) if term and not bit else ()
+            hit = (named, bit, ends, True, False)
+        else:
+            tokens = [_token(t) for t in _TOKEN.findall(raw)]
+            places = 0
+            terms: list[_Term] = []
+            for i, (term, mid, first, bit, size) in enumerate(tokens):
+                if bit:
+                    places |= bit
+                elif term:
+                    terms.append((term, mid, first, size, key_of(term), i == 0))
+            hit = (tuple(terms), places, ends, bool(tokens), False)
     if len(_word_cache) >= _CACHE_SIZE:
         _word_cache.clear()
         _no_terms.clear()
