@@ -104,12 +104,17 @@ class FeedWriter:
         are then worked out here, and ones it is on are waited for, up to
         TERMS_WAIT_S), in one transaction. A failure here is logged, not raised: those
         articles stay as they are, stories of their own."""
-        ready = [u for u in self.ungrouped if wait or u[0].done()]
-        if not ready or self.store is None:
+        if self.store is None:
             return
-        for terms, _ in ready:
-            terms.cancel()  # not begun: the writer works them out rather than wait
-        self.ungrouped = [u for u in self.ungrouped if not (wait or u[0].done())]
+        ready, waiting = [], []
+        for u in self.ungrouped:  # asked once each: a future may finish meanwhile
+            (ready if wait or u[0].done() else waiting).append(u)
+        if not ready:
+            return
+        self.ungrouped = waiting
+        if wait:
+            for terms, _ in ready:
+                terms.cancel()  # not begun: the writer works them out rather than wait
         try:
             with errors_as_storage(self.db_path), self.store.transaction() as conn:
                 for terms, ids in ready:

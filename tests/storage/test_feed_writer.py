@@ -247,3 +247,30 @@ def test_terms_that_never_come_are_worked_out_here(
     writer.group_ungrouped()
     assert story_of(writer, "a-1")[1] == story_of(writer, "b-1")[1]
     assert writer.ungrouped == []
+
+
+def test_terms_that_come_back_while_the_writer_looks_are_not_lost(writer: FeedWriter) -> None:
+    a, b, c = feeds(writer)
+    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
+
+    class BackWhileAsked(Future):
+        """Not done when first asked, done right after: as if the worker answered then."""
+
+        def done(self) -> bool:
+            was = super().done()
+            if not was:
+                self.set_result(parse_process._terms([SAME_STORY]))
+            return was
+
+    later = TermsLater()
+    writer.terms_later = later
+    writer.record_many([(a, ok(a.url, one_story("a")), 0)])
+    writer.terms_later = lambda pairs: BackWhileAsked()
+    writer.record_many([(c, ok(c.url, one_story("c")), 0)])
+    later.answer()  # a's terms are back before the writer looks
+    writer.group_ungrouped()
+    assert story_of(writer, "a-1")[1] == story_of(writer, "b-1")[1]
+    assert len(writer.ungrouped) == 1  # c's came back during that look: kept for the next
+    writer.group_ungrouped()
+    assert writer.ungrouped == []
+    assert story_of(writer, "c-1")[1] == story_of(writer, "b-1")[1]
