@@ -274,7 +274,10 @@ def _inner_html(el: etree._Element) -> str:
             continue
         for node in child.iter(etree.Element):
             if node.tag[0] == "{":  # XHTML in its namespace: plain tag names for HTML
-                node.tag = node.tag.partition("}")[2]
+                try:
+                    node.tag = node.tag.partition("}")[2]
+                except ValueError:  # recovered from broken XML: no name HTML has
+                    node.tag = "span"
         parts.append(etree.tostring(child, encoding="unicode", method="html", with_tail=True))
     return "".join(parts)
 
