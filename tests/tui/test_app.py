@@ -154,6 +154,21 @@ async def test_reader_highlights_terms_and_copies_clicked_links(kit, db_path: Pa
         assert any("Copied link" in str(n.message) for n in app._notifications)
 
 
+async def test_a_topic_number_past_the_last_says_so(kit, db_path: Path) -> None:
+    app = kit.make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await kit.settle(pilot, app)
+        screen = main(app)
+        await pilot.press("2")
+        await kit.settle(pilot, app)
+        assert screen.tab == 2
+        await pilot.press("7")
+        await kit.settle(pilot, app)
+        assert screen.tab == 2  # stays where it was
+        messages = [str(n.message) for n in app._notifications]
+        assert "There is no topic 7: topics are 1-2; 0 shows every article." in messages
+
+
 async def test_m_toggles_read_and_s_toggles_star(kit, db_path: Path) -> None:
     app = kit.make_app(db_path)
     async with app.run_test() as pilot:

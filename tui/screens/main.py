@@ -130,6 +130,13 @@ class MainScreen(ArticleActions, Screen[None]):
 
     def action_topic(self, index: int) -> None:
         if index > len(self.topics):
+            count = len(self.topics)
+            which = f"topics are 1-{count}" if count > 1 else "topic is 1" if count else "no topics"
+            self.notify(
+                f"There is no topic {index}: {which}; 0 shows every article.",
+                severity="warning",
+                markup=False,
+            )
             return
         if index != self.tab:
             self.tab = index
