@@ -15,8 +15,12 @@ Each poll runs with a bytecode cache filled by an untimed poll first (outside th
 tree, as bench_poll.py does), and is checked afterwards: every article stored once, and
 with grouping on, stories that hold more than one article.
 
+Two ratios are printed: the median of each run with grouping over the run without it
+just before (paired), and the ratio of the two medians with a 95 % bootstrap interval.
 On this machine a poll's time varies by 10-20 % from one minute to the next, more than
-most changes to grouping. Two options help to tell a change from noise:
+most changes to grouping, and with 9 runs the paired median of one set has been 1.29
+where the ratio of medians was 1.13: trust the interval, and run 20 or more. Two
+options help to tell a change from noise:
 - `--baseline PATH` runs the polls of another checkout (a `git worktree` of an older
   commit, say) too, alternating with this one's, and prints its row beside.
 - `--instructions` counts the instructions of each poll's main process under
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -188,12 +193,28 @@ def bench(
             cells = [f"{statistics.median(r[0] for r in x) / 1e9:.3f} G" for x in (without, with_)]
             print(f"| {title} ({facts}) | {cells[0]} | {cells[1]} | {paired:.3f} |")
             continue
+        off, on = [r[0] for r in without], [r[0] for r in with_]
+        low, high = _interval(off, on)
         print(
-            f"| {title} ({facts}) | {statistics.median(r[0] for r in without):.2f} s"
-            f" | {statistics.median(r[0] for r in with_):.2f} s | {paired:.3f}"
+            f"| {title} ({facts}) | {statistics.median(off):.2f} s"
+            f" | {statistics.median(on):.2f} s | {paired:.3f}"
+            f" | {statistics.median(on) / statistics.median(off):.3f} ({low:.3f}-{high:.3f})"
             f" | {statistics.median(r[1] for r in without):.2f} s"
             f" | {statistics.median(r[1] for r in with_):.2f} s |"
         )
+
+
+def _interval(off: list[float], on: list[float]) -> tuple[float, float]:
+    """A 95 % bootstrap interval of median(on) / median(off): how far the ratio could
+    move with other runs on a machine this noisy (a fixed seed: the same runs give the
+    same interval)."""
+    rng = random.Random(0)
+    ratios = sorted(
+        statistics.median(rng.choices(on, k=len(on)))
+        / statistics.median(rng.choices(off, k=len(off)))
+        for _ in range(2000)
+    )
+    return ratios[50], ratios[-51]
 
 
 def main() -> None:
@@ -220,9 +241,9 @@ def main() -> None:
         else:
             print(
                 "| corpus | without grouping | with grouping | ratio (paired)"
-                " | CPU without | CPU with |"
+                " | ratio of medians (95 % interval) | CPU without | CPU with |"
             )
-            print("|---|---|---|---|---|---|")
+            print("|---|---|---|---|---|---|---|")
         corpora = {"full text": (150, 400), "summary only": (0, 0)}
         for name, body in corpora.items():
             if args.only is None or name.startswith(args.only):
