@@ -11,12 +11,11 @@ them again one by one so one bad feed cannot lose the others.
 
 Story terms (storage/story_match.py) cost the writer more than parsing does. With a
 parse process at hand (`terms_later`), a body the writer parses itself (the worker is
-not started yet, starting, or behind) has its articles written at once without a story,
-and the worker works out their terms meanwhile (asked again with each batch while it
-is not there yet); they get their stories in a later transaction, the first after the
-terms are back, or when the writer closes (the writer works out those the worker never
-took). If that never happens (the process is killed), they stay without a story, shown
-as stories of their own, like articles stored before grouping existed.
+starting, or behind) has its articles written at once without a story, and the worker
+works out their terms meanwhile; they get their stories in a later transaction, the
+first after the terms are back, or when the writer closes. If that never happens (the
+process is killed), they stay without a story, shown as stories of their own, like
+articles stored before grouping existed.
 """
 
 from __future__ import annotations
@@ -57,15 +56,6 @@ Terms = Future[dict[tuple[str, str], Any]]  # story terms being worked out there
 TermsLater = Callable[[list[tuple[str, str]]], Terms | None]
 
 
-@dataclass(slots=True)
-class Ungrouped:
-    """Articles written without a story, until their terms are back."""
-
-    pairs: list[tuple[str, str]]  # their titles and leads
-    terms: Terms | None  # being worked out; None: not asked yet (no parse process yet)
-    ids: tuple[int, ...] = ()
-
-
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
     """What one feed's poll came to, in the words the command line prints."""
@@ -93,7 +83,8 @@ class FeedWriter:
         self.rng = rng
         self.store: Store | None = None
         self.terms_later: TermsLater | None = None  # set by a poller with a parse process
-        self.ungrouped: list[Ungrouped] = []
+        # Articles written without a story, and their terms being worked out.
+        self.ungrouped: list[tuple[Terms, tuple[int, ...]]] = []
         # Feeds whose config names them keep that name; the others take the feed's own.
         self.titled = {f.url for f in config.feeds if f.title}
 
@@ -115,31 +106,24 @@ class FeedWriter:
         articles stay as they are, stories of their own."""
         if self.store is None:
             return
-        if not wait and self.terms_later is not None:
-            for u in self.ungrouped:
-                if u.terms is None:  # the parse process may be up by now
-                    u.terms = self.terms_later(u.pairs)
         ready, waiting = [], []
         for u in self.ungrouped:  # asked once each: a future may finish meanwhile
-            done = u.terms is not None and u.terms.done()
-            (ready if wait or done else waiting).append(u)
+            (ready if wait or u[0].done() else waiting).append(u)
         if not ready:
             return
         self.ungrouped = waiting
         if wait:
-            for u in ready:
-                if u.terms is not None:
-                    u.terms.cancel()  # not begun: the writer works them out, not wait
+            for terms, _ in ready:
+                terms.cancel()  # not begun: the writer works them out rather than wait
         try:
             with errors_as_storage(self.db_path), self.store.transaction() as conn:
-                for u in ready:
-                    known = None if u.terms is None else _terms_or_none(u.terms)
-                    assign_stories(conn, (), u.ids, known)
+                for terms, ids in ready:
+                    assign_stories(conn, (), ids, _terms_or_none(terms))
         except Exception:
             if not wait:  # the database was busy, say: again with the next batch
                 self.ungrouped += ready
                 return
-            log.warning("could not group %d articles into stories", sum(len(u.ids) for u in ready))
+            log.warning("could not group %d articles into stories", sum(len(u[1]) for u in ready))
             log.debug("grouping failed", exc_info=True)
 
     def run(self, job: Callable[[Store], Any]) -> Any:
@@ -210,19 +194,20 @@ class FeedWriter:
             rng=self.rng,
         )
         parsed: ParsedFeed | None = None
-        later: Ungrouped | None = None  # None: stories at once; else once terms are back
+        terms: Terms | None = None  # None: stories at once; else once these are back
         if decision.parse and result.body is not None:
             try:
                 parsed = parsed_or_none(parsing)
                 if parsed is None:
                     parsed = parse_feed(result.body, result.final_url, result.content_type, now=now)
                     if self.terms_later is not None and parsed.entries:
-                        pairs = [(e.title, lead_of(e.summary, e.text)) for e in parsed.entries]
-                        later = Ungrouped(pairs, self.terms_later(pairs))
+                        terms = self.terms_later(
+                            [(e.title, lead_of(e.summary, e.text)) for e in parsed.entries]
+                        )
             except FeedError as exc:
                 decision = _failed(decision, feed, str(exc), interval, now, self.rng)
                 digest = None  # parse it again next time: the server may fix it
-        return (feed, result, decision, parsed, digest, started, now, later)
+        return (feed, result, decision, parsed, digest, started, now, terms)
 
     def _write_one(self, prepared: tuple[Any, ...]) -> tuple[FeedOutcome, list[int]]:
         """One feed in its own transaction, waiting for the lock up to WRITE_ATTEMPTS times."""
@@ -251,20 +236,19 @@ class FeedWriter:
         digest: str | None,
         started: int,
         now: int,
-        later: Ungrouped | None = None,
+        terms: Terms | None = None,
     ) -> tuple[FeedOutcome, list[int]]:
         new_ids: list[int] = []
         updated = 0
         # One feed's rows; the caller owns the transaction.
         if parsed is not None:
-            known, grouped = parsed.story_features, later is None
+            known, grouped = parsed.story_features, terms is None
             ingest = upsert_entries(conn, feed.id, parsed.entries, now, known, grouped)
             after_ingest(conn, ingest, known, stories=grouped)
-            if later is not None and (ingest.new_ids or ingest.updated_ids):
+            if terms is not None and (ingest.new_ids or ingest.updated_ids):
                 # Should this transaction roll back, these ids are stale: assign_stories
                 # groups only those of them that are there and have no story yet.
-                ids = (*ingest.new_ids, *ingest.updated_ids)
-                self.ungrouped.append(Ungrouped(later.pairs, later.terms, ids))
+                self.ungrouped.append((terms, (*ingest.new_ids, *ingest.updated_ids)))
             new_ids = list(ingest.new_ids)
             updated = len(ingest.updated_ids)
         ok = decision.error is None

@@ -199,46 +199,6 @@ def test_a_body_parsed_here_gets_its_stories_once_its_terms_are_back(writer: Fee
     assert writer.ungrouped == []
 
 
-def test_terms_asked_before_the_parse_process_is_up_are_asked_again(writer: FeedWriter) -> None:
-    """A body parsed before the worker exists (a poll's first ones) is not grouped by
-    the writer either: its terms are asked for again with each batch, and it gets its
-    story once they are back."""
-    a, b, c = feeds(writer)
-    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
-    later = TermsLater()
-    up = False
-    writer.terms_later = lambda pairs: later(pairs) if up else None
-    writer.record_many([(a, ok(a.url, one_story("a")), 0)])
-    assert story_of(writer, "a-1")[1] is None  # written at once, without a story
-    assert later.asked == [] and len(writer.ungrouped) == 1
-    unchanged = FetchResult(url=c.url, final_url=c.url, status=304)
-    writer.record_many([(c, unchanged, 0)])  # still no worker: asked, kept
-    up = True
-    writer.record_many([(c, unchanged, 0)])  # the worker is up: asked there
-    assert [pairs for pairs, _ in later.asked] == [[SAME_STORY]]
-    assert story_of(writer, "a-1")[1] is None
-    later.answer()
-    writer.record_many([(c, unchanged, 0)])
-    assert story_of(writer, "a-1")[1] == story_of(writer, "b-1")[1]
-    assert writer.ungrouped == []
-
-
-def test_terms_no_parse_process_took_are_worked_out_when_closing(
-    tmp_path: Path, writer: FeedWriter
-) -> None:
-    """A poll too small to start the worker: the writer groups its articles as it
-    closes."""
-    a, b, _ = feeds(writer)
-    writer.record_many([(b, ok(b.url, one_story("b")), 0)])
-    writer.terms_later = lambda pairs: None
-    writer.record_many([(a, ok(a.url, one_story("a")), 0)])
-    assert story_of(writer, "a-1")[1] is None
-    writer.close()
-    with Store(tmp_path / "news.db") as store:
-        rows = dict(store.conn.execute("SELECT guid, story_id FROM articles").fetchall())
-    assert rows["a-1"] == rows["b-1"] is not None
-
-
 @pytest.mark.parametrize("begun", [True, False])
 def test_closing_the_writer_groups_what_is_left(
     tmp_path: Path, writer: FeedWriter, begun: bool
