@@ -34,7 +34,7 @@ from typing import Any
 
 from storage.adaptive import adaptive_interval, recent_published
 from storage.config import Config
-from storage.db import DatabaseBusy, errors_as_storage
+from storage.db import DatabaseBusy, StorageError, errors_as_storage
 from storage.fetch import FetchResult
 from storage.parse import FeedError, ParsedFeed, parse_feed
 from storage.parse_process import parsed_or_none
@@ -85,6 +85,8 @@ class FeedWriter:
         self.terms_later: TermsLater | None = None  # set by a poller with a parse process
         # Articles written without a story, and their terms being worked out.
         self.ungrouped: list[tuple[Terms, tuple[int, ...]]] = []
+        # A feed's write failed in the database (a full disk, say): the poll reports it.
+        self.write_error: StorageError | None = None
         # Feeds whose config names them keep that name; the others take the feed's own.
         self.titled = {f.url for f in config.feeds if f.title}
 
@@ -123,7 +125,11 @@ class FeedWriter:
             if not wait:  # the database was busy, say: again with the next batch
                 self.ungrouped += ready
                 return
-            log.warning("could not group %d articles into stories", sum(len(u[1]) for u in ready))
+            count = sum(len(u[1]) for u in ready)
+            # After a failed write the poll ends with that error, on one line: this
+            # failure has the same cause and adds nothing to it.
+            report = log.debug if self.write_error is not None else log.warning
+            report("could not group %d articles into stories", count)
             log.debug("grouping failed", exc_info=True)
 
     def run(self, job: Callable[[Store], Any]) -> Any:
@@ -166,6 +172,8 @@ class FeedWriter:
             try:
                 out.append(self._write_one(p))
             except Exception as exc:
+                if isinstance(exc, StorageError):
+                    self.write_error = exc
                 out.append(exc)
         return out
 

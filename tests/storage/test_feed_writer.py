@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
@@ -274,3 +275,34 @@ def test_terms_that_come_back_while_the_writer_looks_are_not_lost(writer: FeedWr
     writer.group_ungrouped()
     assert writer.ungrouped == []
     assert story_of(writer, "c-1")[1] == story_of(writer, "b-1")[1]
+
+
+@pytest.mark.parametrize("write_failed", [False, True])
+def test_grouping_that_fails_at_close_is_a_warning_unless_a_write_failed_first(
+    writer: FeedWriter,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    write_failed: bool,
+) -> None:
+    """The disk filling up fails a feed's write, and then the grouping left for the
+    close: the poll reports the full disk on one line, with no second line about
+    stories. Alone, a failed grouping is worth a warning."""
+    a, _, c = feeds(writer)
+    writer.terms_later = TermsLater()
+    writer.record_many([(a, ok(a.url, one_story("a")), 0)])  # a's stories wait for terms
+    full = sqlite3.OperationalError("database or disk is full")
+
+    def fail(*args: object) -> None:
+        raise full
+
+    if write_failed:
+        monkeypatch.setattr(feed_writer, "upsert_entries", fail)
+        (result,) = writer.record_many([(c, ok(c.url, rss("c", ["1"])), 0)])
+        assert isinstance(result, StorageError)
+    monkeypatch.setattr(feed_writer, "assign_stories", fail)
+    with caplog.at_level(logging.DEBUG, logger="newsdeck.poller"):
+        writer.close()
+    said = [(r.levelno, r.getMessage()) for r in caplog.records]
+    level = logging.DEBUG if write_failed else logging.WARNING
+    assert (level, "could not group 1 articles into stories") in said
+    assert not [m for lv, m in said if lv >= logging.WARNING and write_failed]
