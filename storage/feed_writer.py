@@ -126,8 +126,9 @@ class FeedWriter:
                 self.ungrouped += ready
                 return
             count = sum(len(u[1]) for u in ready)
-            # After a failed write the poll ends with that error, on one line: this
-            # failure has the same cause and adds nothing to it.
+            # After a failed write the poll reports that error (a full disk, a busy
+            # database), on one line when it ends the poll; this failure most likely
+            # has the same cause, and a second line would add nothing.
             report = log.debug if self.write_error is not None else log.warning
             report("could not group %d articles into stories", count)
             log.debug("grouping failed", exc_info=True)

@@ -167,6 +167,15 @@ async def test_a_topic_number_past_the_last_says_so(kit, db_path: Path) -> None:
         assert screen.tab == 2  # stays where it was
         messages = [str(n.message) for n in app._notifications]
         assert "There is no topic 7: topics are 1-2; 0 shows every article." in messages
+        await pilot.press("0")
+        await kit.settle(pilot, app)
+        for kept, words in ((1, "the only topic is 1"), (0, "there are no topics yet")):
+            screen.topics = screen.topics[:kept]  # as a config with fewer topics has
+            await pilot.press("2")
+            await kit.settle(pilot, app)
+            assert screen.tab == 0
+            messages = [str(n.message) for n in app._notifications]
+            assert f"There is no topic 2: {words}; 0 shows every article." in messages
 
 
 async def test_m_toggles_read_and_s_toggles_star(kit, db_path: Path) -> None:

@@ -131,7 +131,13 @@ class MainScreen(ArticleActions, Screen[None]):
     def action_topic(self, index: int) -> None:
         if index > len(self.topics):
             count = len(self.topics)
-            which = f"topics are 1-{count}" if count > 1 else "topic is 1" if count else "no topics"
+            which = (
+                f"topics are 1-{count}"
+                if count > 1
+                else "the only topic is 1"
+                if count
+                else "there are no topics yet"
+            )
             self.notify(
                 f"There is no topic {index}: {which}; 0 shows every article.",
                 severity="warning",
