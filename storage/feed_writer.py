@@ -92,6 +92,11 @@ class FeedWriter:
 
     def open(self) -> None:
         self.store = Store(self.db_path)
+        # Topic matching (storage/topics.py) fills a temporary FTS table for each batch,
+        # which SQLite would write out to a temporary file at every statement: 345 MB
+        # (160,000 writes) for a cold 10,000-article poll. In memory it holds one
+        # feed's new articles at a time; this connection sorts nothing bigger.
+        self.store.conn.execute("PRAGMA temp_store = MEMORY")
 
     def close(self) -> None:
         if self.store is not None:
