@@ -174,13 +174,14 @@ def upsert_entries(
     params: dict[str, Any] = {"feed_id": feed_id, "now": now, "limit": HASH_CHANGE_LIMIT}
     with picker or nullcontext():
         # Every story first, then every row: a lookup between two inserts is slower.
-        picked = {
-            guid: picker.pick(feed_id, e.title, lead_of(e.summary, e.text), _published(e, now))
-            for guid, e in unique.items()
-            if picker is not None and guid in absent
-        }
+        picked: dict[str, tuple[int | None, Any, int]] = {}  # guid: story, terms, time
+        for guid, e in unique.items():
+            if picker is not None and guid in absent:
+                published = now if e.published is None else e.published
+                story, found = picker.pick(feed_id, e.title, lead_of(e.summary, e.text), published)
+                picked[guid] = (story, found, published)
         for guid, entry in unique.items():
-            story, found = picked.get(guid, (None, None))
+            story, found, published = picked.get(guid, (None, None, now))
             params.update(
                 guid=guid,
                 url=entry.url,
@@ -208,12 +209,8 @@ def upsert_entries(
                 if story is None and story_id != article_id:  # not the id foreseen
                     story_id = article_id
                     conn.execute("UPDATE articles SET story_id = id WHERE id = ?", (article_id,))
-                picker.add(article_id, feed_id, _published(entry, now), story_id, found)
+                picker.add(article_id, feed_id, published, story_id, found)
     return IngestResult(tuple(new), tuple(updated), grouped=picker is not None)
-
-
-def _published(entry: EntryLike, now: int) -> int:
-    return now if entry.published is None else entry.published
 
 
 def _absent(conn: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[str]:
