@@ -216,6 +216,11 @@ def upsert_entries(
 def _absent(conn: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[str]:
     """Those of a feed's guids it has no article for yet."""
     absent = set(guids)
+    if (
+        conn.execute("SELECT 1 FROM articles WHERE feed_id = ? LIMIT 1", (feed_id,)).fetchone()
+        is None
+    ):
+        return absent  # a feed's first poll: nothing to look up
     for start in range(0, len(guids), 500):
         part = guids[start : start + 500]
         marks = ",".join("?" * len(part))
