@@ -153,7 +153,7 @@ class StoryPicker:
         self.change = Change(conn, articles=articles)
         self.read = conn.cursor()
         self.read.row_factory = None  # plain tuples: cheaper than sqlite3.Row
-        self.indexed: list[tuple[int, int, int, int, int, int, list[tuple[int, int]]]] = []
+        self.indexed: list[tuple[int, int, int, int, Packed]] = []  # published, id, feed, story
 
     def __enter__(self) -> StoryPicker:
         self.change.__enter__()
@@ -170,9 +170,7 @@ class StoryPicker:
 
     def add(self, article_id: int, feed_id: int, published: int, story: int, found: Packed) -> None:
         """An article stored with its story: its keys go into the index with the batch."""
-        keys = found[3 : 3 + 2 * INDEXED]
-        doubled = list(zip(keys[::2], keys[1::2], strict=True))
-        self.indexed.append((published, article_id, feed_id, story, found[2], found[1], doubled))
+        self.indexed.append((published, article_id, feed_id, story, found))
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         try:
@@ -182,20 +180,21 @@ class StoryPicker:
             self.change.__exit__(kind, error, trace)
 
     def _index(self) -> None:
-        conn, cache, indexed = self.conn, self.change.cache, self.indexed
-        conn.executemany(
-            "INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (key, published, article_id, feed_id, story, weight, anchors, places)
-                for published, article_id, feed_id, story, anchors, places, doubled in indexed
-                for key, weight in doubled
-            ],
-        )
-        if cache is not None:
-            for article in indexed:
-                cache.add(*article)
-        latest = max(article[0] for article in indexed)
-        for article in indexed:
+        conn, cache = self.conn, self.change.cache
+        rows: list[tuple[int, int, int, int, int, int, int, int]] = []
+        latest = self.indexed[0][0]
+        for published, article_id, feed_id, story, found in self.indexed:
+            places, anchors = found[1], found[2]
+            keys = iter(found[3 : 3 + 2 * INDEXED])
+            pairs = tuple(zip(keys, keys, strict=True))  # key, weight doubled
+            for key, weight in pairs:
+                rows.append((key, published, article_id, feed_id, story, weight, anchors, places))
+            if cache is not None:  # a failed insert below drops the cache (Change)
+                cache.add(published, article_id, feed_id, story, anchors, places, pairs)
+            if published > latest:
+                latest = published
+        conn.executemany("INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        for article in self.indexed:
             if article[1] % PRUNE_EVERY == 0:
                 part = (article[1] // PRUNE_EVERY) % PRUNE_SLICES
                 _prune(conn, cache, latest - RETAIN, part)

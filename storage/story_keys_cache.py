@@ -119,7 +119,7 @@ class KeyCache:
         story: int,
         anchors: int,
         places: int,
-        keys: list[tuple[int, int]],
+        keys: tuple[tuple[int, int], ...] | list[tuple[int, int]],
     ) -> None:
         """One article's rows (`keys`: key and doubled weight), as inserted with INSERT
         OR IGNORE: a row already there for the same key, published and article stays."""
