@@ -14,7 +14,7 @@ import pytest
 from storage import feed_writer, parse_process
 from storage.config import Config, FeedConfig, PollSettings, TopicConfig
 from storage.db import StorageError
-from storage.feed_writer import FeedWriter
+from storage.feed_writer import WRITER_CACHE_KIB, FeedWriter
 from storage.fetch import FetchResult
 from storage.store import Feed, Store
 
@@ -311,9 +311,13 @@ def test_grouping_that_fails_at_close_is_a_warning_unless_a_write_failed_first(
 def test_the_writer_keeps_temporary_tables_in_memory(writer: FeedWriter) -> None:
     """Topic matching's batch FTS table, on disk, cost a cold 10,000-article poll 345 MB
     of writes to SQLite's temporary files (strace). They are unlinked as soon as they
-    are opened, so the setting is what a test can see; matching still works with it."""
+    are opened, so the setting is what a test can see; matching still works with it.
+    The same goes for the writer's bigger page cache (its reads and writes are counted
+    in tests/benchmarks/README.md)."""
     assert writer.store is not None
     assert writer.store.conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    cache = writer.store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    assert cache == -WRITER_CACHE_KIB  # negative: KiB, not pages
     writer.store.sync_topics([TopicConfig(name="Stories", query="story")])
     a, _, _ = feeds(writer)
     writer.record_many([(a, ok(a.url, rss("a", [str(i) for i in range(600)])), 0)])
