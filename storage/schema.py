@@ -183,8 +183,10 @@ ALTER TABLE articles ADD COLUMN fingerprint INTEGER;     -- 64-bit hash of title
 CREATE INDEX articles_story ON articles(story_id);
 -- Articles that joined another article's story: "how many stories" without a scan.
 CREATE INDEX articles_story_members ON articles(story_id) WHERE story_id != id;
--- Candidate lookup at ingest (storage/stories.py): the names, figures and places of
--- recent articles' titles and leads, as 32-bit hashes. Pruned after 30 days.
+-- Candidate lookup at ingest (storage/stories.py): the names, figures and places of the
+-- title and lead of each recent story's first article, as 32-bit hashes. (Databases
+-- written before late 2026 hold later versions' keys too, until they are pruned.)
+-- Pruned after 30 days.
 CREATE TABLE story_keys (
   key        INTEGER NOT NULL,
   published  INTEGER NOT NULL,

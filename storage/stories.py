@@ -2,13 +2,17 @@
 
 Ingest (`StoryPicker`, used by store.upsert_entries inside the ingest transaction): the
 terms of each new article (storage/story_match.py) are looked up in `story_keys`, which
-holds, per article, the hashes of its INDEXED heaviest terms with its publication time.
-Each of its terms is sought within WINDOW of its publication; terms found in
-LOOKUP_LIMIT or more articles there are dropped (too common to tell events apart: a
-year, a much quoted minister); the article's own feed is skipped (a feed's follow-ups
-are new stories, not other outlets' versions); the weight shared is summed per
-candidate. The candidate sharing the most weight that passes `story_match.same_story`
-lends its story id; an article with none starts its own story (story_id = its id).
+holds, per story, the hashes of its first article's INDEXED heaviest terms with that
+article's publication time. Each of its terms is sought within WINDOW of its
+publication; terms found in LOOKUP_LIMIT or more stories there are dropped (too common
+to tell events apart: a year, a much quoted minister); the article's own feed is
+skipped (a feed's follow-ups are new stories, not other outlets' versions); the weight
+shared is summed per candidate. The candidate sharing the most weight that passes
+`story_match.same_story` lends its story id; an article with none starts its own story
+(story_id = its id), and only then are its keys indexed. So a new version is compared
+with each story's first one, not with every version: a story does not drift from its
+event version by version, a term many outlets repeat about one event stays rare (it
+is one story), and a story costs one article's keys however many outlets carry it.
 Stories are picked for a feed's new entries before they are inserted, so each row is
 written once, with its story. Stories never merge later, so a story id never changes.
 Keys of articles published more than RETAIN ago are pruned a slice at a time.
@@ -51,8 +55,8 @@ GROUPING = True  # benchmarks switch grouping off to measure what it costs at in
 DAY = 86_400
 WINDOW = 3 * DAY  # how far apart in publication time two versions of a story may be
 RETAIN = 30 * DAY  # keys of articles published longer ago than this are pruned
-INDEXED = 5  # keys stored per article: each is a random write; five keep recall >= 0.85
-LOOKUP_LIMIT = 32  # a key found in this many articles of the window is too common to count
+INDEXED = 5  # keys stored per story: each is a random write; five keep recall >= 0.83
+LOOKUP_LIMIT = 32  # a key found in this many stories of the window is too common to count
 PRUNE_EVERY = 2048  # new articles between two prunes, each of one slice of the keys
 PRUNE_SLICES = 16
 _CHUNK = 500  # ids per statement: articles assigned at once, view rows read at once
@@ -169,7 +173,8 @@ class StoryPicker:
         return story, found
 
     def add(self, article_id: int, feed_id: int, published: int, story: int, found: Packed) -> None:
-        """An article stored with its story: its keys go into the index with the batch."""
+        """An article stored with its story: if it starts the story, its keys go into the
+        index with the batch."""
         self.indexed.append((published, article_id, feed_id, story, found))
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
@@ -184,6 +189,8 @@ class StoryPicker:
         rows: list[tuple[int, int, int, int, int, int, int, int]] = []
         latest = self.indexed[0][0]
         for published, article_id, feed_id, story, found in self.indexed:
+            if story != article_id:
+                continue  # a later version: its story is found through its first article
             places, anchors = found[1], found[2]
             keys = iter(found[3 : 3 + 2 * INDEXED])
             pairs = tuple(zip(keys, keys, strict=True))  # key, weight doubled
@@ -204,10 +211,10 @@ class StoryPicker:
 def _lookup_sql(n: int) -> str:
     """Candidates sharing any of n keys, with the weight they share, summed by SQLite.
 
-    Per key: the other feeds' articles within the window that have it, unless
-    LOOKUP_LIMIT or more articles do. A term that common in the window (a year, a much
-    quoted minister) tells no event from another. Both parts are capped ranges of the
-    primary key. Weights are doubled integers; a key counts the lower of the two
+    Per key: the other feeds' stories (their first articles) within the window that
+    have it, unless LOOKUP_LIMIT or more stories do. A term that common in the window (a
+    year, a much quoted minister) tells no event from another. Both parts are capped
+    ranges of the primary key. Weights are doubled integers; a key counts the lower of the two
     (story_match.pair_weight). Only candidates that could still pass once their shared
     places are added come back, so Python sees a handful of rows, not every posting.
     """

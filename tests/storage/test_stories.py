@@ -369,13 +369,34 @@ def test_ingest_prunes_a_slice_of_old_keys_now_and_then(
 def test_a_term_common_in_the_window_does_not_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Common means found in LOOKUP_LIMIT stories. One feed's two articles are two
+    stories (a feed never finds its own), so a third outlet's version finds the terms
+    in two: too common at a limit of 2, and it counts at 3."""
+    for limit, joins in ((2, False), (3, True)):
+        monkeypatch.setattr(stories, "LOOKUP_LIMIT", limit)
+        folder = tmp_path / str(limit)
+        folder.mkdir()
+        store, feeds = open_store(folder, feeds=2)
+        store.ingest(feeds[0], [entry("a", *PATRIOT_EN, published=NOW - 60)], now=NOW)
+        store.ingest(feeds[0], [entry("a2", *PATRIOT_EN)], now=NOW)
+        store.ingest(feeds[1], [entry("c", *PATRIOT_EN)], now=NOW)
+        ids = story_ids(store)
+        assert ids["a"] != ids["a2"]
+        assert (ids["c"] in (ids["a"], ids["a2"])) is joins
+
+
+def test_a_story_many_outlets_carry_keeps_growing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a story's first article is indexed, so its terms stay one story's however
+    many outlets repeat them: the fifth outlet still joins at a limit of 2."""
     monkeypatch.setattr(stories, "LOOKUP_LIMIT", 2)
-    store, feeds = open_store(tmp_path, feeds=3)
-    for guid, feed in (("a", 0), ("b", 1), ("c", 2)):
-        store.ingest(feeds[feed], [entry(guid, *PATRIOT_EN)], now=NOW)
-    ids = story_ids(store)
-    assert ids["a"] == ids["b"]  # one other article has each term: it counts
-    assert ids["c"] != ids["a"]  # two have each: too common in this window to tell
+    store, feeds = open_store(tmp_path, feeds=5)
+    for i, feed in enumerate(feeds):
+        store.ingest(feed, [entry(f"v{i}", *PATRIOT_EN, published=NOW + i)], now=NOW)
+    assert len(set(story_ids(store).values())) == 1
+    indexed = store.conn.execute("SELECT DISTINCT article_id FROM story_keys").fetchall()
+    assert [row[0] for row in indexed] == [story_ids(store)["v0"]]
 
 
 # -- reading: one row per story --------------------------------------------------------
