@@ -25,10 +25,11 @@ the table has at most 100,000 rows (storage/story_keys_cache.py: the same candid
 found with binary searches), else from one SQL statement (`_lookup_sql`).
 
 What it costs (tests/benchmarks/README.md): with terms worked out in the parse process,
-a whole cold `newsdeck poll` takes 1.08-1.10x as long with grouping for full-text feeds
-and about 1.21x (1.15-1.27 over 70 runs) for summary-only ones (bench_grouping_poll.py,
-10,000 articles). The main process still spends about 115,000 instructions an article
-on it: the key rows (random B-tree writes), the lookup, and the copy in memory.
+a whole cold `newsdeck poll` of 10,000 articles (bench_grouping_poll.py) takes about
+1.18x as long with grouping for summary-only feeds (1.13-1.23 over 65 runs) and
+1.06-1.10x for full-text ones. The main process spends about 84,000 instructions an
+article on it: the lookup, the key rows of the stories' first articles (random B-tree
+writes) and their copy in memory.
 
 Reading: `story_page` shows a view one row per story, at the place of the story's newest
 article in the view, with its size, its number of feeds ("+N sources") and its unread
