@@ -102,7 +102,7 @@ class FeedWriter:
         # holds: the full-text index, the articles, the story keys. Pages pushed out are
         # read back from the WAL and dirty ones spilled to it before the commit: a cold
         # 10,000-article full-text ingest made 222,000 such reads and writes, 154,000
-        # with this cache, which grows only as far as a transaction needs it.
+        # with this cache. SQLite allocates its pages only as they are used.
         self.store.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
 
     def close(self) -> None:

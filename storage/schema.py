@@ -184,9 +184,9 @@ CREATE INDEX articles_story ON articles(story_id);
 -- Articles that joined another article's story: "how many stories" without a scan.
 CREATE INDEX articles_story_members ON articles(story_id) WHERE story_id != id;
 -- Candidate lookup at ingest (storage/stories.py): the names, figures and places of the
--- title and lead of each recent story's first article, as 32-bit hashes. (Databases
--- written before late 2026 hold later versions' keys too, until they are pruned.)
--- Pruned after 30 days.
+-- title and lead of each recent story's first article, as 32-bit hashes. Pruned after
+-- 30 days. (Older versions of newsdeck indexed every article; those rows lead to the
+-- same stories and go with the pruning.)
 CREATE TABLE story_keys (
   key        INTEGER NOT NULL,
   published  INTEGER NOT NULL,

@@ -190,6 +190,8 @@ class StoryPicker:
         rows: list[tuple[int, int, int, int, int, int, int, int]] = []
         latest = self.indexed[0][0]
         for published, article_id, feed_id, story, found in self.indexed:
+            if published > latest:
+                latest = published
             if story != article_id:
                 continue  # a later version: its story is found through its first article
             places, anchors = found[1], found[2]
@@ -199,8 +201,6 @@ class StoryPicker:
                 rows.append((key, published, article_id, feed_id, story, weight, anchors, places))
             if cache is not None:  # a failed insert below drops the cache (Change)
                 cache.add(published, article_id, feed_id, story, anchors, places, pairs)
-            if published > latest:
-                latest = published
         conn.executemany("INSERT OR IGNORE INTO story_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         for article in self.indexed:
             if article[1] % PRUNE_EVERY == 0:
@@ -215,9 +215,10 @@ def _lookup_sql(n: int) -> str:
     Per key: the other feeds' stories (their first articles) within the window that
     have it, unless LOOKUP_LIMIT or more stories do. A term that common in the window (a
     year, a much quoted minister) tells no event from another. Both parts are capped
-    ranges of the primary key. Weights are doubled integers; a key counts the lower of the two
-    (story_match.pair_weight). Only candidates that could still pass once their shared
-    places are added come back, so Python sees a handful of rows, not every posting.
+    ranges of the primary key. Weights are doubled integers; a key counts the lower of
+    the two (story_match.pair_weight). Only candidates that could still pass once their
+    shared places are added come back, so Python sees a handful of rows, not every
+    posting.
     """
     # The count comes first, in a subquery of at most one row that LIMIT keeps from
     # being flattened: as a condition beside the scan, SQLite would test it on every

@@ -14,7 +14,7 @@ the cache is dropped.
 
 It is kept only while it pays and stays small:
 - built by reading the whole table, so only when the table has at most MAX_ROWS rows
-  (the keys of 30,000 articles or so; about 160 bytes a row, so up to 16 MB), and only
+  (the keys of 30,000 stories or so; about 160 bytes a row, so up to 16 MB), and only
   once the articles grouped through SQL since the cache was dropped have cost about as
   much as reading it would (ROWS_PER_ARTICLE rows each): a first poll into an empty
   table builds it at once, a daemon adding a few articles at a time to a big table
@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import weakref
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_ROWS = 100_000  # the largest table held in memory
@@ -119,7 +120,7 @@ class KeyCache:
         story: int,
         anchors: int,
         places: int,
-        keys: tuple[tuple[int, int], ...] | list[tuple[int, int]],
+        keys: Iterable[tuple[int, int]],
     ) -> None:
         """One article's rows (`keys`: key and doubled weight), as inserted with INSERT
         OR IGNORE: a row already there for the same key, published and article stays."""
