@@ -97,11 +97,13 @@ def _entry(e: Any) -> RawEntry:
 
 def _date(e: Any, key: str) -> str:
     """The date as written if we can read it, else feedparser's reading of it (it knows
-    more exotic formats), in a form we can read."""
-    raw = e.get(key) or ""
+    more exotic formats), in a form we can read. Read as a plain dict: feedparser's own
+    lookup answers `updated` with the publication date when there is none (deprecated,
+    with a warning), where the lxml path finds no update."""
+    raw = dict.get(e, key) or ""
     if not raw or parse_date(raw) is not None:
         return raw
-    parsed = e.get(key + "_parsed")
+    parsed = dict.get(e, key + "_parsed")
     if parsed:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
     return raw

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,31 @@ def test_a_feed_lxml_cannot_recover_is_read_by_the_fallback() -> None:
         ("3", "Three"),
     ]
     assert feed.warning is not None and "recovered 3 entries" in feed.warning
+
+
+def test_the_fallback_reads_no_update_into_a_publication_date() -> None:
+    """feedparser answers `updated` with `published` when an entry has only the latter
+    (a deprecated alias that warns); the fallback gives what the lxml path gives."""
+    item = b"<item><title>One</title><guid>1</guid><pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate>"
+    broken = (  # tags crossed so that only feedparser reads both items
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>Stray</title>"
+        + item
+        + b"</channel></rss></item><item><title>Two</title><guid>2</guid></item></channel></rss>"
+    )
+    whole = b"<rss version='2.0'><channel>" + item + b"</item></channel></rss>"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        fallback = parse_feed(broken, URL, now=NOW)
+    assert fallback.warning is not None and fallback.warning.startswith("malformed feed (")
+    lxml = parse_feed(whole, URL, now=NOW)
+    assert lxml.warning is None
+    published = lxml.entries[0].published
+    assert published is not None
+    assert [(e.published, e.updated) for e in lxml.entries] == [(published, None)]
+    assert [(e.published, e.updated) for e in fallback.entries] == [
+        (published, None),
+        (None, None),
+    ]
 
 
 def test_bare_ampersands_and_html_entities_need_no_dtd() -> None:
